@@ -1,0 +1,64 @@
+use serde::{Serialize, Serializer};
+use std::fmt;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A point in time taken from evidence, in nanoseconds since the Unix epoch (UTC).
+///
+/// Reports never read the wall clock: every timestamp comes from a record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn from_nanos(nanos: i64) -> Self {
+        Timestamp(nanos)
+    }
+
+    pub fn from_secs_nanos(secs: i64, nanos: u32) -> Self {
+        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+    }
+
+    pub fn nanos(self) -> i64 {
+        self.0
+    }
+
+    /// Seconds since the epoch as a float, as Zeek and nDPI print them.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 with nanoseconds, e.g. `2024-01-02T03:04:05.123456789Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0))
+            .ok()
+            .and_then(|t| t.format(&Rfc3339).ok())
+        {
+            Some(text) => f.write_str(&text),
+            None => write!(f, "{}ns", self.0),
+        }
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339_with_nanoseconds() {
+        let t = Timestamp::from_secs_nanos(1_700_000_000, 123_456_789);
+        assert_eq!(t.to_string(), "2023-11-14T22:13:20.123456789Z");
+    }
+
+    #[test]
+    fn out_of_range_falls_back_to_nanoseconds() {
+        assert_eq!(Timestamp(i64::MIN).to_string(), format!("{}ns", i64::MIN));
+    }
+}

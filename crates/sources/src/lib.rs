@@ -1,0 +1,5 @@
+//! Evidence readers. Each module turns the bytes of one evidence format into observations
+//! (`ringfence_model::Connection`, `Resolution`, …), streaming, without trusting a single length
+//! field it reads.
+
+pub mod capture;
