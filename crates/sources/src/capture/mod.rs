@@ -7,5 +7,7 @@
 //! - the flow engine (`flow`, `stream`, `names`, `engine`): packets → connections.
 
 mod packet;
+pub mod quic;
+pub mod quic_crypto;
 
 pub use packet::{Frame, LinkType, Packet, TcpFlags, TcpHeader, TransportHeader, Tunnel, TunnelStack};
