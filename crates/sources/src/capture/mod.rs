@@ -7,6 +7,8 @@
 //! - the flow engine (`flow`, `stream`, `names`, `engine`): packets → connections.
 
 mod packet;
+pub mod tls;
+pub mod ja4;
 pub mod quic;
 pub mod quic_crypto;
 

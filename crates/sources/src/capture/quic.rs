@@ -3,6 +3,8 @@
 //! side used by tests and the sample-capture generator.
 
 use super::quic_crypto::{InitialKeys, SAMPLE_LEN, TAG_LEN, V1_PARAMS, version_params};
+use super::tls::{ClientHello, parse_client_hello_message};
+use ringfence_model::Transport;
 
 /// The smallest UDP payload a client may carry an Initial packet in (RFC 9000 §14.1).
 const MIN_INITIAL_DATAGRAM: usize = 1200;
@@ -105,4 +107,388 @@ pub fn seal_client_initial(version: u32, dcid: &[u8], scid: &[u8], packet_number
         }
     }
     packet
+}
+
+/// The largest CRYPTO stream offset we assemble: the ClientHello must fit below it.
+pub const MAX_CRYPTO_STREAM: usize = 64 * 1024;
+/// Initial packets looked at before giving up on finding a complete ClientHello.
+const MAX_INITIAL_PACKETS: u32 = 64;
+/// Connection IDs are at most 20 bytes in v1 and v2 (RFC 9000 §17.2).
+const MAX_CID_LEN: usize = 20;
+
+/// The state of a [`QuicInitialScanner`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum QuicScan {
+    /// No complete ClientHello yet.
+    NeedMore,
+    Done(ClientHello),
+    /// The flow's first datagram is not a long-header packet of a QUIC version we can read.
+    NotQuic,
+    /// QUIC, but the Initial packets or the ClientHello are broken or exceed the bounds.
+    Malformed(&'static str),
+}
+
+/// The client's CRYPTO stream at the Initial level, assembled by offset. The first copy of a byte
+/// wins, so an overlapping retransmission cannot rewrite what was already assembled.
+#[derive(Debug, Default)]
+struct CryptoStream {
+    data: Vec<u8>,
+    /// One bit per byte of `data`: whether it has been received.
+    present: Vec<u64>,
+    /// Length of the gap-free prefix.
+    contiguous: usize,
+}
+
+impl CryptoStream {
+    /// Records `bytes` at `offset`; `false` when they reach past [`MAX_CRYPTO_STREAM`].
+    fn insert(&mut self, offset: u64, bytes: &[u8]) -> bool {
+        let Ok(start) = usize::try_from(offset) else {
+            return false;
+        };
+        let Some(end) = start.checked_add(bytes.len()) else {
+            return false;
+        };
+        if end > MAX_CRYPTO_STREAM {
+            return false;
+        }
+        if self.data.len() < end {
+            self.data.resize(end, 0);
+            self.present.resize(end.div_ceil(64), 0);
+        }
+        for (i, b) in bytes.iter().enumerate() {
+            let at = start + i;
+            let (word, bit) = (at / 64, 1u64 << (at % 64));
+            if let (Some(w), Some(slot)) = (self.present.get_mut(word), self.data.get_mut(at))
+                && *w & bit == 0
+            {
+                *w |= bit;
+                *slot = *b;
+            }
+        }
+        while self.contiguous < self.data.len()
+            && self.present.get(self.contiguous / 64).is_some_and(|w| w & (1 << (self.contiguous % 64)) != 0)
+        {
+            self.contiguous += 1;
+        }
+        true
+    }
+
+    fn prefix(&self) -> &[u8] {
+        self.data.get(..self.contiguous).unwrap_or_default()
+    }
+}
+
+/// Fed every UDP payload the client sends on one flow (client-to-server datagrams only), in order.
+/// Decrypts the client's Initial packets (v1, v2 and drafts 23-32), assembles the CRYPTO stream by
+/// offset, and parses the ClientHello once it is complete. Coalesced packets, several Initials,
+/// out-of-order and overlapping CRYPTO frames are handled; other packet types are skipped.
+#[derive(Default)]
+pub struct QuicInitialScanner {
+    state: Option<QuicScan>,
+    datagrams: u64,
+    initial_packets: u32,
+    /// Keys of the last (version, DCID) seen: clients keep one DCID for all their Initials.
+    keys: Option<(u32, Vec<u8>, InitialKeys)>,
+    /// The largest packet number decrypted, for packet-number recovery (RFC 9000 §A.3).
+    largest_pn: Option<u64>,
+    crypto: CryptoStream,
+}
+
+impl std::fmt::Debug for QuicInitialScanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuicInitialScanner")
+            .field("state", self.state())
+            .field("datagrams", &self.datagrams)
+            .field("initial_packets", &self.initial_packets)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A long-header packet located in a datagram.
+struct LongPacket<'a> {
+    first: u8,
+    version: u32,
+    dcid: &'a [u8],
+    /// The whole packet, header included.
+    packet: &'a [u8],
+    /// Offset of the (protected) packet number within `packet`.
+    pn_offset: usize,
+}
+
+/// Where one long-header packet starts and ends; `Err` when the datagram cannot be walked further.
+enum Walk<'a> {
+    Initial(LongPacket<'a>, usize),
+    /// A packet to skip (0-RTT, Handshake), and the length consumed.
+    Skip(usize),
+    /// The rest of the datagram is not walkable (short header, Retry, unknown version, garbage).
+    Stop,
+}
+
+fn walk_long_header(datagram: &[u8]) -> Walk<'_> {
+    let Some(&first) = datagram.first() else {
+        return Walk::Stop;
+    };
+    if first & 0x80 == 0 {
+        return Walk::Stop;
+    }
+    let Some(version) = datagram.get(1..5).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])) else {
+        return Walk::Stop;
+    };
+    let Some(params) = version_params(version) else {
+        return Walk::Stop;
+    };
+    let packet_type = (first >> 4) & 0x03;
+    if packet_type == params.retry_type {
+        return Walk::Stop;
+    }
+    let mut pos = 5;
+    let Some(dcid_len) = datagram.get(pos).map(|l| usize::from(*l)) else {
+        return Walk::Stop;
+    };
+    if dcid_len > MAX_CID_LEN {
+        return Walk::Stop;
+    }
+    let Some(dcid) = datagram.get(pos + 1..pos + 1 + dcid_len) else {
+        return Walk::Stop;
+    };
+    pos += 1 + dcid_len;
+    let Some(scid_len) = datagram.get(pos).map(|l| usize::from(*l)) else {
+        return Walk::Stop;
+    };
+    if scid_len > MAX_CID_LEN {
+        return Walk::Stop;
+    }
+    pos += 1 + scid_len;
+    let is_initial = packet_type == params.initial_type;
+    if is_initial {
+        let Some(token_len) = read_varint(datagram, &mut pos) else {
+            return Walk::Stop;
+        };
+        let Some(after_token) = usize::try_from(token_len).ok().and_then(|t| pos.checked_add(t)) else {
+            return Walk::Stop;
+        };
+        pos = after_token;
+    }
+    let Some(length) = read_varint(datagram, &mut pos).and_then(|l| usize::try_from(l).ok()) else {
+        return Walk::Stop;
+    };
+    let Some(end) = pos.checked_add(length).filter(|end| *end <= datagram.len()) else {
+        return Walk::Stop;
+    };
+    if !is_initial {
+        return Walk::Skip(end);
+    }
+    match datagram.get(..end) {
+        Some(packet) => Walk::Initial(
+            LongPacket {
+                first,
+                version,
+                dcid,
+                packet,
+                pn_offset: pos,
+            },
+            end,
+        ),
+        None => Walk::Stop,
+    }
+}
+
+/// Recovers a full packet number from its truncated encoding (RFC 9000 §A.3).
+fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_bits: u32) -> u64 {
+    let expected = largest.map_or(0, |l| l.saturating_add(1));
+    let window = 1u64 << pn_bits;
+    let half = window / 2;
+    let mask = window - 1;
+    let candidate = (expected & !mask) | truncated;
+    if candidate.saturating_add(half) <= expected && candidate < (1u64 << 62) - window {
+        candidate + window
+    } else if candidate > expected.saturating_add(half) && candidate >= window {
+        candidate - window
+    } else {
+        candidate
+    }
+}
+
+impl QuicInitialScanner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The current state, without feeding.
+    pub fn state(&self) -> &QuicScan {
+        self.state.as_ref().unwrap_or(&QuicScan::NeedMore)
+    }
+
+    pub fn feed(&mut self, datagram: &[u8]) -> &QuicScan {
+        if self.state.is_some() {
+            return self.state();
+        }
+        self.datagrams += 1;
+        let mut rest = datagram;
+        let mut recognised = false;
+        while !rest.is_empty() && self.state.is_none() {
+            match walk_long_header(rest) {
+                Walk::Initial(packet, consumed) => {
+                    recognised = true;
+                    self.open_initial(&packet);
+                    rest = rest.get(consumed..).unwrap_or_default();
+                }
+                Walk::Skip(consumed) => {
+                    recognised = true;
+                    rest = rest.get(consumed..).unwrap_or_default();
+                }
+                Walk::Stop => break,
+            }
+        }
+        if self.datagrams == 1 && !recognised && self.state.is_none() {
+            self.state = Some(QuicScan::NotQuic);
+        }
+        self.state()
+    }
+
+    /// Removes header protection, decrypts one Initial packet and takes its frames.
+    fn open_initial(&mut self, packet: &LongPacket<'_>) {
+        self.initial_packets += 1;
+        if self.initial_packets > MAX_INITIAL_PACKETS {
+            self.state = Some(QuicScan::Malformed("no complete ClientHello in the first 64 Initial packets"));
+            return;
+        }
+        let cached = matches!(&self.keys, Some((v, d, _)) if *v == packet.version && d.as_slice() == packet.dcid);
+        if !cached {
+            let Some(params) = version_params(packet.version) else {
+                return;
+            };
+            let Some(keys) = InitialKeys::new(&params, packet.dcid) else {
+                return;
+            };
+            self.keys = Some((packet.version, packet.dcid.to_vec(), keys));
+        }
+        let Some((_, _, keys)) = &self.keys else {
+            return;
+        };
+        let sample_at = packet.pn_offset + 4;
+        let Some(sample) = packet.packet.get(sample_at..sample_at + SAMPLE_LEN) else {
+            return; // too short to carry a sample: not a packet we can open
+        };
+        let mut sample_block = [0u8; SAMPLE_LEN];
+        sample_block.copy_from_slice(sample);
+        let mask = keys.header_mask(&sample_block);
+        let first = packet.first ^ (mask[0] & 0x0f);
+        let pn_len = usize::from(first & 0x03) + 1;
+        let payload_at = packet.pn_offset + pn_len;
+        let (Some(header), Some(ciphertext)) = (packet.packet.get(..payload_at), packet.packet.get(payload_at..))
+        else {
+            return;
+        };
+        let mut header = header.to_vec();
+        if let Some(h) = header.first_mut() {
+            *h = first;
+        }
+        let mut truncated = 0u64;
+        for (i, m) in mask[1..=pn_len].iter().enumerate() {
+            if let Some(b) = header.get_mut(packet.pn_offset + i) {
+                *b ^= m;
+                truncated = (truncated << 8) | u64::from(*b);
+            }
+        }
+        let Some(body_len) = ciphertext.len().checked_sub(TAG_LEN) else {
+            return;
+        };
+        let (body, tag) = ciphertext.split_at(body_len);
+        let mut tag_block = [0u8; TAG_LEN];
+        tag_block.copy_from_slice(tag);
+        let packet_number = decode_packet_number(self.largest_pn, truncated, 8 * pn_len as u32);
+        let mut plaintext = body.to_vec();
+        if !keys.open(packet_number, &header, &mut plaintext, &tag_block) {
+            // Not the client's keys (e.g. a server packet on a swapped flow) or corrupted: skip it.
+            return;
+        }
+        self.largest_pn = Some(self.largest_pn.map_or(packet_number, |l| l.max(packet_number)));
+        if let Err(reason) = self.take_frames(&plaintext) {
+            self.state = Some(QuicScan::Malformed(reason));
+            return;
+        }
+        self.try_parse_hello();
+    }
+
+    /// Walks the frames of a decrypted Initial payload; CRYPTO data goes to the stream. Frames not
+    /// allowed in Initial packets end the walk (the data before them is kept).
+    fn take_frames(&mut self, payload: &[u8]) -> Result<(), &'static str> {
+        let mut pos = 0;
+        while pos < payload.len() {
+            let Some(frame_type) = read_varint(payload, &mut pos) else {
+                return Ok(());
+            };
+            match frame_type {
+                0x00 | 0x01 => {} // PADDING, PING
+                0x02 | 0x03 => {
+                    // ACK: largest, delay, range count, first range, then (gap, length) pairs.
+                    let mut fields = [0u64; 4];
+                    for f in fields.iter_mut() {
+                        let Some(v) = read_varint(payload, &mut pos) else {
+                            return Ok(());
+                        };
+                        *f = v;
+                    }
+                    let pairs = fields[2].saturating_mul(2);
+                    let ecn = if frame_type == 0x03 { 3 } else { 0 };
+                    // Each varint takes at least one byte, so the loop is bounded by the payload.
+                    let mut left = pairs.saturating_add(ecn);
+                    while left > 0 {
+                        if read_varint(payload, &mut pos).is_none() {
+                            return Ok(());
+                        }
+                        left -= 1;
+                    }
+                }
+                0x06 => {
+                    let (Some(offset), Some(len)) = (read_varint(payload, &mut pos), read_varint(payload, &mut pos))
+                    else {
+                        return Ok(());
+                    };
+                    let Some(data) = usize::try_from(len)
+                        .ok()
+                        .and_then(|len| pos.checked_add(len))
+                        .and_then(|end| payload.get(pos..end))
+                    else {
+                        return Err("CRYPTO frame runs past the packet");
+                    };
+                    pos += data.len();
+                    if !self.crypto.insert(offset, data) {
+                        return Err("CRYPTO data beyond 64 KiB");
+                    }
+                }
+                0x1c | 0x1d => {
+                    // CONNECTION_CLOSE: error code, (frame type for 0x1c), reason phrase.
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
+    }
+
+    fn try_parse_hello(&mut self) {
+        let prefix = self.crypto.prefix();
+        let Some(header) = prefix.get(..4) else {
+            return;
+        };
+        if header.first() != Some(&1) {
+            self.state = Some(QuicScan::Malformed("first CRYPTO message is not a ClientHello"));
+            return;
+        }
+        let total = 4 + header.iter().skip(1).fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        if total > MAX_CRYPTO_STREAM {
+            self.state = Some(QuicScan::Malformed("ClientHello larger than 64 KiB"));
+            return;
+        }
+        let Some(message) = prefix.get(..total) else {
+            return;
+        };
+        self.state = Some(match parse_client_hello_message(message, Transport::Udp) {
+            Ok(hello) => QuicScan::Done(hello),
+            Err(reason) => QuicScan::Malformed(reason),
+        });
+        self.crypto = CryptoStream::default();
+    }
 }
