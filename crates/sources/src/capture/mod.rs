@@ -6,10 +6,18 @@
 //! - `dns`, `tls`, `ja4`, `quic`, `http`: application parsers over payloads and in-order streams;
 //! - the flow engine (`flow`, `stream`, `names`, `engine`): packets → connections.
 
+mod decode;
+mod fragments;
+mod ip;
+mod link;
 mod packet;
+mod reader;
+mod tunnel;
 pub mod tls;
 pub mod ja4;
 pub mod quic;
 pub mod quic_crypto;
 
 pub use packet::{Frame, LinkType, Packet, TcpFlags, TcpHeader, TransportHeader, Tunnel, TunnelStack};
+pub use decode::{Decoded, Decoder};
+pub use reader::{CaptureError, CaptureReader, ReadSummary};

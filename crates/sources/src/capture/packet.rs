@@ -84,6 +84,8 @@ pub enum Tunnel {
     Teredo,
     /// IPv4 or IPv6 carried directly in IPv4 or IPv6 (protocols 4 and 41: IP-in-IP, 6in4, 4in6, 6in6).
     IpInIp,
+    /// Geneve (UDP port 6081).
+    Geneve,
 }
 
 impl Tunnel {
@@ -93,6 +95,7 @@ impl Tunnel {
             Tunnel::Vxlan => "vxlan",
             Tunnel::Teredo => "teredo",
             Tunnel::IpInIp => "ipip",
+            Tunnel::Geneve => "geneve",
         }
     }
 }
