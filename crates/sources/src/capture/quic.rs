@@ -113,6 +113,9 @@ pub fn seal_client_initial(version: u32, dcid: &[u8], scid: &[u8], packet_number
 pub const MAX_CRYPTO_STREAM: usize = 64 * 1024;
 /// Initial packets looked at before giving up on finding a complete ClientHello.
 const MAX_INITIAL_PACKETS: u32 = 64;
+/// Datagrams looked at without any Initial packet opening before the flow is judged not to be a
+/// QUIC client we can read (e.g. the capture started after the handshake).
+const MAX_DATAGRAMS_WITHOUT_INITIAL: u64 = 32;
 /// Connection IDs are at most 20 bytes in v1 and v2 (RFC 9000 §17.2).
 const MAX_CID_LEN: usize = 20;
 
@@ -187,8 +190,8 @@ pub struct QuicInitialScanner {
     state: Option<QuicScan>,
     datagrams: u64,
     initial_packets: u32,
-    /// Keys of the last (version, DCID) seen: clients keep one DCID for all their Initials.
-    keys: Option<(u32, Vec<u8>, InitialKeys)>,
+    /// Keys that opened packets, by (version, DCID): the first DCID's, then the last other one's.
+    keys: Vec<(u32, Vec<u8>, InitialKeys)>,
     /// The largest packet number decrypted, for packet-number recovery (RFC 9000 §A.3).
     largest_pn: Option<u64>,
     crypto: CryptoStream,
@@ -293,6 +296,25 @@ fn walk_long_header(datagram: &[u8]) -> Walk<'_> {
     }
 }
 
+/// Whether a flow's first datagram is a QUIC long-header packet by the version-independent
+/// invariants (RFC 8999): header form bit set, a non-zero version, and connection-ID lengths that
+/// fit. Google QUIC versions ("Q046", "T051", …) carry no TLS ClientHello and are excluded. An
+/// unknown version is accepted: clients open with a grease version to force version negotiation
+/// and send their real Initial next.
+fn looks_like_quic(datagram: &[u8]) -> bool {
+    let (Some(&first), Some(version)) = (datagram.first(), datagram.get(1..5)) else {
+        return false;
+    };
+    let is_gquic = matches!(version.first(), Some(b'Q' | b'T')) && version.iter().skip(1).all(u8::is_ascii_digit);
+    if first & 0x80 == 0 || version == [0, 0, 0, 0] || is_gquic {
+        return false;
+    }
+    let Some(dcid_len) = datagram.get(5).map(|l| usize::from(*l)) else {
+        return false;
+    };
+    datagram.get(6 + dcid_len).is_some_and(|scid_len| 7 + dcid_len + usize::from(*scid_len) <= datagram.len())
+}
+
 /// Recovers a full packet number from its truncated encoding (RFC 9000 §A.3).
 fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_bits: u32) -> u64 {
     let expected = largest.map_or(0, |l| l.saturating_add(1));
@@ -307,6 +329,38 @@ fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_bits: u32) -> u
     } else {
         candidate
     }
+}
+
+/// Removes header protection and decrypts one Initial packet with `keys`: the full packet number
+/// and the plaintext payload, or `None` when the AEAD tag does not verify.
+fn unprotect(keys: &InitialKeys, packet: &LongPacket<'_>, largest_pn: Option<u64>) -> Option<(u64, Vec<u8>)> {
+    let sample_at = packet.pn_offset + 4;
+    let sample = packet.packet.get(sample_at..sample_at + SAMPLE_LEN)?;
+    let mut sample_block = [0u8; SAMPLE_LEN];
+    sample_block.copy_from_slice(sample);
+    let mask = keys.header_mask(&sample_block);
+    let first = packet.first ^ (mask[0] & 0x0f);
+    let pn_len = usize::from(first & 0x03) + 1;
+    let payload_at = packet.pn_offset + pn_len;
+    let mut header = packet.packet.get(..payload_at)?.to_vec();
+    let ciphertext = packet.packet.get(payload_at..)?;
+    if let Some(h) = header.first_mut() {
+        *h = first;
+    }
+    let mut truncated = 0u64;
+    for (i, m) in mask.iter().skip(1).take(pn_len).enumerate() {
+        let b = header.get_mut(packet.pn_offset + i)?;
+        *b ^= m;
+        truncated = (truncated << 8) | u64::from(*b);
+    }
+    let body_len = ciphertext.len().checked_sub(TAG_LEN)?;
+    let (body, tag) = ciphertext.split_at(body_len);
+    let mut tag_block = [0u8; TAG_LEN];
+    tag_block.copy_from_slice(tag);
+    let packet_number = decode_packet_number(largest_pn, truncated, 8 * pn_len as u32);
+    let mut plaintext = body.to_vec();
+    keys.open(packet_number, &header, &mut plaintext, &tag_block)
+        .then_some((packet_number, plaintext))
 }
 
 impl QuicInitialScanner {
@@ -324,85 +378,65 @@ impl QuicInitialScanner {
             return self.state();
         }
         self.datagrams += 1;
+        if self.datagrams == 1 && !looks_like_quic(datagram) {
+            self.state = Some(QuicScan::NotQuic);
+            return self.state();
+        }
         let mut rest = datagram;
-        let mut recognised = false;
         while !rest.is_empty() && self.state.is_none() {
             match walk_long_header(rest) {
                 Walk::Initial(packet, consumed) => {
-                    recognised = true;
                     self.open_initial(&packet);
                     rest = rest.get(consumed..).unwrap_or_default();
                 }
-                Walk::Skip(consumed) => {
-                    recognised = true;
-                    rest = rest.get(consumed..).unwrap_or_default();
-                }
+                Walk::Skip(consumed) => rest = rest.get(consumed..).unwrap_or_default(),
                 Walk::Stop => break,
             }
         }
-        if self.datagrams == 1 && !recognised && self.state.is_none() {
+        if self.state.is_none() && self.largest_pn.is_none() && self.datagrams >= MAX_DATAGRAMS_WITHOUT_INITIAL {
             self.state = Some(QuicScan::NotQuic);
         }
         self.state()
     }
 
-    /// Removes header protection, decrypts one Initial packet and takes its frames.
+    /// Decrypts one Initial packet and takes its frames. The client's Initial keys come from the DCID
+    /// of its first Initial and stay the same when it later switches to the server's connection ID
+    /// (RFC 9001 §5.2); only a Retry makes it derive new keys from the DCID it then uses. So the
+    /// keys of the first DCID are tried first, then those of the last other DCID that worked, then
+    /// keys derived from this packet's DCID.
     fn open_initial(&mut self, packet: &LongPacket<'_>) {
         self.initial_packets += 1;
         if self.initial_packets > MAX_INITIAL_PACKETS {
             self.state = Some(QuicScan::Malformed("no complete ClientHello in the first 64 Initial packets"));
             return;
         }
-        let cached = matches!(&self.keys, Some((v, d, _)) if *v == packet.version && d.as_slice() == packet.dcid);
-        if !cached {
-            let Some(params) = version_params(packet.version) else {
-                return;
-            };
-            let Some(keys) = InitialKeys::new(&params, packet.dcid) else {
-                return;
-            };
-            self.keys = Some((packet.version, packet.dcid.to_vec(), keys));
-        }
-        let Some((_, _, keys)) = &self.keys else {
-            return;
-        };
-        let sample_at = packet.pn_offset + 4;
-        let Some(sample) = packet.packet.get(sample_at..sample_at + SAMPLE_LEN) else {
-            return; // too short to carry a sample: not a packet we can open
-        };
-        let mut sample_block = [0u8; SAMPLE_LEN];
-        sample_block.copy_from_slice(sample);
-        let mask = keys.header_mask(&sample_block);
-        let first = packet.first ^ (mask[0] & 0x0f);
-        let pn_len = usize::from(first & 0x03) + 1;
-        let payload_at = packet.pn_offset + pn_len;
-        let (Some(header), Some(ciphertext)) = (packet.packet.get(..payload_at), packet.packet.get(payload_at..))
-        else {
-            return;
-        };
-        let mut header = header.to_vec();
-        if let Some(h) = header.first_mut() {
-            *h = first;
-        }
-        let mut truncated = 0u64;
-        for (i, m) in mask[1..=pn_len].iter().enumerate() {
-            if let Some(b) = header.get_mut(packet.pn_offset + i) {
-                *b ^= m;
-                truncated = (truncated << 8) | u64::from(*b);
+        let mut opened = None;
+        for (version, _, keys) in &self.keys {
+            if *version == packet.version
+                && let Some(result) = unprotect(keys, packet, self.largest_pn)
+            {
+                opened = Some(result);
+                break;
             }
         }
-        let Some(body_len) = ciphertext.len().checked_sub(TAG_LEN) else {
+        if opened.is_none() && !self.keys.iter().any(|(v, d, _)| *v == packet.version && d.as_slice() == packet.dcid) {
+            let keys = version_params(packet.version).and_then(|params| InitialKeys::new(&params, packet.dcid));
+            if let Some(keys) = keys
+                && let Some(result) = unprotect(&keys, packet, self.largest_pn)
+            {
+                opened = Some(result);
+                let entry = (packet.version, packet.dcid.to_vec(), keys);
+                if self.keys.len() < 2 {
+                    self.keys.push(entry);
+                } else if let Some(last) = self.keys.last_mut() {
+                    *last = entry;
+                }
+            }
+        }
+        // Not the client's keys (e.g. a server packet on a swapped flow) or corrupted: skip it.
+        let Some((packet_number, plaintext)) = opened else {
             return;
         };
-        let (body, tag) = ciphertext.split_at(body_len);
-        let mut tag_block = [0u8; TAG_LEN];
-        tag_block.copy_from_slice(tag);
-        let packet_number = decode_packet_number(self.largest_pn, truncated, 8 * pn_len as u32);
-        let mut plaintext = body.to_vec();
-        if !keys.open(packet_number, &header, &mut plaintext, &tag_block) {
-            // Not the client's keys (e.g. a server packet on a swapped flow) or corrupted: skip it.
-            return;
-        }
         self.largest_pn = Some(self.largest_pn.map_or(packet_number, |l| l.max(packet_number)));
         if let Err(reason) = self.take_frames(&plaintext) {
             self.state = Some(QuicScan::Malformed(reason));
@@ -490,5 +524,49 @@ impl QuicInitialScanner {
             Err(reason) => QuicScan::Malformed(reason),
         });
         self.crypto = CryptoStream::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packet_number_recovery_rfc9000_a3() {
+        assert_eq!(decode_packet_number(Some(0xa82f_30ea), 0x9b32, 16), 0xa82f_9b32);
+        assert_eq!(decode_packet_number(None, 0, 32), 0);
+        assert_eq!(decode_packet_number(None, 2, 32), 2);
+        assert_eq!(decode_packet_number(Some(0xff), 0x01, 8), 0x101);
+        assert_eq!(decode_packet_number(Some(0x101), 0xff, 8), 0xff);
+    }
+
+    #[test]
+    fn varints_round_trip() {
+        for value in [0u64, 63, 64, 16_383, 16_384, (1 << 30) - 1, 1 << 30, (1 << 62) - 1] {
+            let mut out = Vec::new();
+            encode_varint(value, &mut out);
+            let mut pos = 0;
+            assert_eq!(read_varint(&out, &mut pos), Some(value));
+            assert_eq!(pos, out.len());
+        }
+        let mut pos = 0;
+        assert_eq!(read_varint(&[0x80, 0x01], &mut pos), None);
+        // RFC 9000 §A.1 examples.
+        let mut pos = 0;
+        assert_eq!(read_varint(&[0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c], &mut pos), Some(151_288_809_941_952_652));
+        let mut pos = 0;
+        assert_eq!(read_varint(&[0x7b, 0xbd], &mut pos), Some(15_293));
+    }
+
+    #[test]
+    fn crypto_stream_first_copy_wins() {
+        let mut stream = CryptoStream::default();
+        assert!(stream.insert(3, b"def"));
+        assert_eq!(stream.prefix(), b"");
+        assert!(stream.insert(0, b"abX"));
+        assert!(stream.insert(2, b"cZZ"));
+        assert_eq!(stream.prefix(), b"abXdef");
+        assert!(!stream.insert(MAX_CRYPTO_STREAM as u64 - 1, b"xy"));
+        assert!(!stream.insert(u64::MAX, b"x"));
     }
 }

@@ -52,6 +52,12 @@ const DRAFT23_SALT: [u8; 20] = [
     0xbe, 0xf9, 0xf5, 0x02,
 ];
 
+/// draft-ietf-quic-tls-22, also used by Facebook's mvfst "draft-22" version 0xfaceb001.
+const DRAFT22_SALT: [u8; 20] = [
+    0x7f, 0xbc, 0xdb, 0x0e, 0x7c, 0x66, 0xbb, 0xe9, 0x19, 0x3a, 0x96, 0xcd, 0x21, 0x51, 0x9e, 0xbd,
+    0x7a, 0x02, 0x64, 0x4a,
+];
+
 /// QUIC v1's parameters.
 pub const V1_PARAMS: VersionParams = VersionParams {
     salt: V1_SALT,
@@ -67,7 +73,8 @@ pub const V1_PARAMS: VersionParams = VersionParams {
 pub fn version_params(version: u32) -> Option<VersionParams> {
     let v1 = |salt| VersionParams { salt, ..V1_PARAMS };
     match version {
-        QUIC_V1 => Some(V1_PARAMS),
+        // Drafts 33 and 34 already used the v1 salt.
+        QUIC_V1 | 0xff00_0021 | 0xff00_0022 => Some(V1_PARAMS),
         QUIC_V2 => Some(VersionParams {
             salt: V2_SALT,
             key_label: b"quicv2 key",
@@ -78,6 +85,9 @@ pub fn version_params(version: u32) -> Option<VersionParams> {
         }),
         0xff00_001d..=0xff00_0020 => Some(v1(DRAFT29_SALT)),
         0xff00_0017..=0xff00_001c => Some(v1(DRAFT23_SALT)),
+        0xff00_0016 | 0xface_b001 => Some(v1(DRAFT22_SALT)),
+        // mvfst's draft-27 and experimental versions.
+        0xface_b002 | 0xface_b00e => Some(v1(DRAFT23_SALT)),
         _ => None,
     }
 }
