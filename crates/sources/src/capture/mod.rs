@@ -11,6 +11,8 @@ mod fragments;
 mod ip;
 mod link;
 mod packet;
+pub mod http;
+pub mod dns;
 mod reader;
 mod tunnel;
 pub mod tls;

@@ -49,7 +49,7 @@ impl Direction {
 }
 
 /// All directions of all flows in the capture, in order of first packet. A TCP SYN without ACK on
-/// a 4-tuple already seen starts a new connection (port reuse).
+/// a 4-tuple already seen starts a new connection (port reuse), unless it retransmits the SYN.
 pub fn directions(rel: &str) -> Vec<Direction> {
     let file = std::fs::File::open(data_path(rel)).unwrap_or_else(|e| panic!("open {rel}: {e}"));
     let mut reader = create_reader(1 << 20, file).unwrap_or_else(|e| panic!("pcap reader {rel}: {e:?}"));
@@ -119,9 +119,13 @@ fn take_frame(
             let src = SocketAddr::new(src_ip, tcp.source_port());
             let dst = SocketAddr::new(dst_ip, tcp.destination_port());
             let key = (Proto::Tcp, src, dst);
-            let new_connection = tcp.syn() && !tcp.ack();
+            let seq = tcp.sequence_number();
+            // A SYN starts a new connection unless it retransmits the SYN of the current one.
+            let new_connection = |d: &Direction| {
+                tcp.syn() && !tcp.ack() && (!d.chunks.is_empty() || d.next_seq != Some(seq.wrapping_add(1)))
+            };
             let slot = match index.get(&key) {
-                Some(&i) if !new_connection => i,
+                Some(&i) if !new_connection(&out[i]) => i,
                 _ => {
                     out.push(Direction { proto: Proto::Tcp, src, dst, chunks: Vec::new(), next_seq: None });
                     index.insert(key, out.len() - 1);
@@ -129,7 +133,6 @@ fn take_frame(
                 }
             };
             let dir = &mut out[slot];
-            let seq = tcp.sequence_number();
             if tcp.syn() {
                 dir.next_seq = Some(seq.wrapping_add(1));
                 return;
