@@ -15,7 +15,10 @@ use sha2::{Digest, Sha256};
 use std::io::{self, BufReader, Cursor, Read};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Size of the parser's buffer; also the size of each read from the input.
+/// The parser's buffer starts small (most captures are small files, and zeroing a large buffer
+/// per file adds up) and grows to `READ_BUFFER` once the input proves larger.
+const INITIAL_BUFFER: usize = 64 << 10;
+/// Size of the parser's buffer for a large input; also the size of each read from the input.
 const READ_BUFFER: usize = 1 << 20;
 /// No record (pcap record or pcapng block) may be larger than this: a longer length field is
 /// corruption (libpcap's own maximum snap length is 256 KiB).
@@ -264,14 +267,14 @@ impl CaptureReader {
 
         let source = FillReader::new(stream);
         let (kind, parser) = if magic == PCAPNG_SHB {
-            let parser = PcapNGReader::new(READ_BUFFER, source).map_err(|e| {
+            let parser = PcapNGReader::new(INITIAL_BUFFER, source).map_err(|e| {
                 not_capture(format!("pcapng section header is unreadable ({e})"))
             })?;
             (EvidenceKind::Pcapng, Parser::Pcapng(Box::new(parser)))
         } else if PCAP_MAGICS.contains(&u32::from_le_bytes(magic))
             || PCAP_MAGICS.contains(&u32::from_be_bytes(magic))
         {
-            let parser = LegacyPcapReader::new(READ_BUFFER, source)
+            let parser = LegacyPcapReader::new(INITIAL_BUFFER, source)
                 .map_err(|e| not_capture(format!("pcap file header is unreadable ({e})")))?;
             (EvidenceKind::Pcap, Parser::Pcap(Box::new(parser)))
         } else {
@@ -386,6 +389,7 @@ enum Stall {
 fn refill_or_grow(
     iter: &mut dyn PcapReaderIterator,
     needed_record: Option<usize>,
+    capacity: &mut usize,
     raw: &HashingReader,
     state: &mut ReadState<'_>,
     offset: u64,
@@ -400,9 +404,10 @@ fn refill_or_grow(
             );
             return Stall::Stop;
         }
-        if record >= READ_BUFFER / 2 {
+        if record >= *capacity / 2 && *capacity < MAX_BUFFER {
             // A large record might not fit beside the parser's margin: grow within the hard cap.
             iter.grow(MAX_BUFFER);
+            *capacity = MAX_BUFFER;
         }
     }
     let before = iter.data().len();
@@ -415,7 +420,8 @@ fn refill_or_grow(
         state.problem(offset, &format!("reading the input failed: {reason}"));
         return Stall::Stop;
     }
-    if iter.data().len() == before && iter.reader_exhausted() {
+    let after = iter.data().len();
+    if after == before && iter.reader_exhausted() {
         if before == 0 {
             return Stall::Done;
         }
@@ -424,6 +430,11 @@ fn refill_or_grow(
             &format!("the capture ends inside a record ({before} bytes left over)"),
         );
         return Stall::Stop;
+    }
+    if after >= *capacity && *capacity < READ_BUFFER {
+        // The input filled the small buffer: it is a large capture, read it in large chunks.
+        iter.grow(READ_BUFFER);
+        *capacity = READ_BUFFER;
     }
     Stall::Retry
 }
@@ -453,6 +464,7 @@ fn read_pcap(
     let mut nanos = false;
     let mut big_endian = false;
     let mut modified = false;
+    let mut capacity = INITIAL_BUFFER;
     loop {
         let offset = reader.consumed() as u64;
         let error_reason = {
@@ -500,7 +512,7 @@ fn read_pcap(
             return;
         }
         let needed = pcap_record_len(reader.data(), big_endian, modified);
-        match refill_or_grow(reader.as_mut(), needed, raw, state, offset) {
+        match refill_or_grow(reader.as_mut(), needed, &mut capacity, raw, state, offset) {
             Stall::Retry => {}
             Stall::Done | Stall::Stop => return,
         }
@@ -535,6 +547,7 @@ fn read_pcapng(
     };
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut big_endian = false;
+    let mut capacity = INITIAL_BUFFER;
     loop {
         let offset = reader.consumed() as u64;
         let bad_block: Option<String> = {
@@ -601,7 +614,7 @@ fn read_pcapng(
             );
             return;
         }
-        match refill_or_grow(reader.as_mut(), needed, raw, state, offset) {
+        match refill_or_grow(reader.as_mut(), needed, &mut capacity, raw, state, offset) {
             Stall::Retry => {}
             Stall::Done | Stall::Stop => return,
         }

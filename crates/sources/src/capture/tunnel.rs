@@ -23,6 +23,7 @@ pub(crate) enum Decap<'a> {
 }
 
 const UDP_VXLAN: u16 = 4789;
+const UDP_VXLAN_GPE: u16 = 4790;
 const UDP_GENEVE: u16 = 6081;
 const UDP_TEREDO: u16 = 3544;
 
@@ -53,6 +54,8 @@ pub(crate) fn decapsulate<'a>(
         (_, TransportHeader::Udp { src_port, dst_port }) => {
             if *dst_port == UDP_VXLAN {
                 vxlan(udp_payload)
+            } else if *dst_port == UDP_VXLAN_GPE {
+                vxlan_gpe(udp_payload)
             } else if *dst_port == UDP_GENEVE {
                 geneve(udp_payload)
             } else if *dst_port == UDP_TEREDO || *src_port == UDP_TEREDO {
@@ -134,6 +137,22 @@ fn vxlan(data: &[u8]) -> Decap<'_> {
             Decap::Inner(Tunnel::Vxlan, Inner::Ethernet(inner))
         }
         // Not VXLAN after all (another service on the port, or cut short): a plain UDP packet.
+        _ => Decap::NotTunnel,
+    }
+}
+
+/// VXLAN-GPE: the VXLAN header with a P flag and a next-protocol byte (1 IPv4, 2 IPv6,
+/// 3 Ethernet); without the P flag the payload is Ethernet as in VXLAN.
+fn vxlan_gpe(data: &[u8]) -> Decap<'_> {
+    let (Some(&flags), Some(&next), Some(inner)) = (data.first(), data.get(3), data.get(8..)) else {
+        return Decap::NotTunnel;
+    };
+    if flags & 0x08 == 0 {
+        return Decap::NotTunnel;
+    }
+    match (flags & 0x04 != 0, next) {
+        (false, _) | (true, 3) => Decap::Inner(Tunnel::Vxlan, Inner::Ethernet(inner)),
+        (true, 1 | 2) => Decap::Inner(Tunnel::Vxlan, Inner::Ip(inner)),
         _ => Decap::NotTunnel,
     }
 }
@@ -252,6 +271,18 @@ mod tests {
         assert_eq!(
             decapsulate(17, &[], &udp(4789), &vx),
             Decap::Inner(Tunnel::Vxlan, Inner::Ethernet(&[0xee; 14]))
+        );
+        let mut gpe = vx.clone();
+        gpe[0] = 0x0c;
+        gpe[3] = 3;
+        assert_eq!(
+            decapsulate(17, &[], &udp(4790), &gpe),
+            Decap::Inner(Tunnel::Vxlan, Inner::Ethernet(&[0xee; 14]))
+        );
+        gpe[3] = 1;
+        assert_eq!(
+            decapsulate(17, &[], &udp(4790), &gpe),
+            Decap::Inner(Tunnel::Vxlan, Inner::Ip(&[0xee; 14]))
         );
         vx[0] = 0;
         assert_eq!(decapsulate(17, &[], &udp(4789), &vx), Decap::NotTunnel);
