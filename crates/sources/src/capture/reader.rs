@@ -266,6 +266,16 @@ impl CaptureReader {
         };
 
         let source = FillReader::new(stream);
+        let magic_len = if head.starts_with(&GZIP_MAGIC) {
+            4
+        } else {
+            head.len()
+        };
+        if magic_len < 4 {
+            return Err(not_capture(format!(
+                "{magic_len} bytes are too short for a capture file header"
+            )));
+        }
         let (kind, parser) = if magic == PCAPNG_SHB {
             let parser = PcapNGReader::new(INITIAL_BUFFER, source).map_err(|e| {
                 not_capture(format!("pcapng section header is unreadable ({e})"))
@@ -605,6 +615,16 @@ fn read_pcapng(
             }
         }
         let needed = pcapng_block_len(reader.data(), big_endian);
+        if let Some(len) = needed
+            && sane_block_len(len)
+            && len <= reader.data().len()
+        {
+            // The whole block is in the buffer yet the parser wants more: its inner lengths
+            // (e.g. a captured length beyond the block) are inconsistent. Skip it.
+            state.problem(offset, "corrupt block skipped (inner length exceeds the block)");
+            reader.consume(len);
+            continue;
+        }
         if let Some(len) = needed
             && len < 12
         {
