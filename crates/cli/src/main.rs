@@ -1,1 +1,72 @@
-fn main() {}
+//! The `ringfence` command. Subcommands only parse arguments and call the library crates; this is
+//! the one crate that knows about the terminal.
+
+mod cmd_connections;
+mod exit;
+mod progress;
+mod view;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+const ABOUT: &str = "Where does a security product's data go, and who controls the other end?";
+
+const LONG_ABOUT: &str = "\
+ringfence reads evidence (packet captures today), works out every connection and the names the \
+software used to reach the other end, and (in later versions) attributes them to products, judges \
+them against policy and commits the results to a verifiable log.
+
+Start here:
+  ringfence sample capture --out sample.pcap     make a realistic sample capture
+  ringfence connections sample.pcap              every connection, biggest first
+  ringfence connections --json sample.pcap | jq  one JSON object per connection
+
+Exit codes:
+  0  finished, all input read
+  1  findings that policy denies (audit) or a failed verification
+  2  usage error, or an input could not be read at all
+  3  finished, but some input records were unreadable and skipped (listed on stderr)";
+
+#[derive(Parser)]
+#[command(name = "ringfence", version, about = ABOUT, long_about = LONG_ABOUT, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List every connection in packet captures, with the names used to reach the other end
+    Connections(cmd_connections::ConnectionsArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                exit::usage()
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Connections(args) => cmd_connections::run(args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "ringfence",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}

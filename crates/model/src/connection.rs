@@ -111,7 +111,7 @@ pub struct Connection {
     /// Encapsulations the packets were carried in, outermost first (`gre`, `vxlan`, `teredo`, `ipip`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tunnels: Vec<String>,
-    /// True when this record was cut by the active timeout and the connection went on.
+    /// True when the active timeout cut this connection into several records (this is one of them).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub split: bool,
     /// The first packet of the connection.

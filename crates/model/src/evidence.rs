@@ -19,11 +19,15 @@ pub struct Evidence {
     pub bytes: u64,
 }
 
-/// Where an observation came from: the evidence's digest, the record number (1-based packet or
-/// line number) and the byte offset of that record in the (decompressed) stream.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Where an observation came from: which evidence (its position in the run's list of evidence,
+/// whose entries carry the digest), the record number (1-based packet or line number) and the byte
+/// offset of that record in the (decompressed) stream.
+///
+/// An index rather than the digest itself because a streamed input's digest is known only once its
+/// last byte has been read, and observations leave the reader long before that.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct EvidenceRef {
-    pub evidence: String,
+    pub evidence: u32,
     pub record: u64,
     pub offset: u64,
 }

@@ -1,6 +1,7 @@
 //! The vocabulary of ringfence (see DESIGN.md): evidence, observations and the types every other
 //! crate shares. No I/O lives here.
 
+pub mod canonical_json;
 mod connection;
 mod evidence;
 mod names;

@@ -1,7 +1,12 @@
 use serde::{Serialize, Serializer};
 use std::fmt;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+/// RFC 3339 in UTC with all nine fractional digits, so every timestamp has the same width.
+const RFC3339_NANOS: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:9]Z");
 
 /// A point in time taken from evidence, in nanoseconds since the Unix epoch (UTC).
 ///
@@ -15,7 +20,10 @@ impl Timestamp {
     }
 
     pub fn from_secs_nanos(secs: i64, nanos: u32) -> Self {
-        Timestamp(secs.saturating_mul(1_000_000_000).saturating_add(i64::from(nanos)))
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
     }
 
     pub fn nanos(self) -> i64 {
@@ -33,7 +41,7 @@ impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0))
             .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
+            .and_then(|t| t.format(RFC3339_NANOS).ok())
         {
             Some(text) => f.write_str(&text),
             None => write!(f, "{}ns", self.0),
@@ -55,6 +63,14 @@ mod tests {
     fn formats_rfc3339_with_nanoseconds() {
         let t = Timestamp::from_secs_nanos(1_700_000_000, 123_456_789);
         assert_eq!(t.to_string(), "2023-11-14T22:13:20.123456789Z");
+    }
+
+    #[test]
+    fn keeps_all_nine_digits() {
+        assert_eq!(
+            Timestamp::from_secs_nanos(0, 120_000).to_string(),
+            "1970-01-01T00:00:00.000120000Z"
+        );
     }
 
     #[test]

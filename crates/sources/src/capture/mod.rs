@@ -6,20 +6,32 @@
 //! - `dns`, `tls`, `ja4`, `quic`, `http`: application parsers over payloads and in-order streams;
 //! - the flow engine (`flow`, `stream`, `names`, `engine`): packets → connections.
 
+mod app;
+mod community_id;
 mod decode;
-mod fragments;
-mod ip;
-mod link;
-mod packet;
-pub mod http;
 pub mod dns;
-mod reader;
-mod tunnel;
-pub mod tls;
+mod engine;
+mod flow;
+mod fragments;
+pub mod http;
+mod ip;
 pub mod ja4;
+mod link;
+mod names;
+mod packet;
 pub mod quic;
 pub mod quic_crypto;
+mod reader;
+mod stream;
+mod table;
+pub mod tls;
+mod tunnel;
 
-pub use packet::{Frame, LinkType, Packet, TcpFlags, TcpHeader, TransportHeader, Tunnel, TunnelStack};
+pub use community_id::{community_id, community_id_with_seed};
 pub use decode::{Decoded, Decoder};
+pub use engine::{CaptureEngine, CaptureOptions, CaptureStats, ObservationSink};
+pub use packet::{
+    Frame, LinkType, Packet, TcpFlags, TcpHeader, TransportHeader, Tunnel, TunnelStack,
+};
 pub use reader::{CaptureError, CaptureReader, ReadSummary};
+pub use table::FlowTimeouts;

@@ -1,0 +1,274 @@
+//! The application parsers watching one connection, and how their results become names.
+//!
+//! Protocols are recognised by their first bytes, not by port (software on non-standard ports is
+//! what an audit most needs to see), except DNS, which is parsed on its registered ports.
+
+use super::dns::{self, DnsMessage, TcpDnsScanner};
+use super::flow::AppFindings;
+use super::http::{HttpRequestScanner, HttpScanState};
+use super::packet::{Packet, TransportHeader};
+use super::quic::{QuicInitialScanner, QuicScan};
+use super::stream::StreamReassembler;
+use super::tls::{ClientHello, ClientHelloScanner, HelloScan};
+use ringfence_model::{FlowKey, HttpRequest, NameSource, Transport};
+
+/// DNS, mDNS and LLMNR, as Zeek parses them.
+const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
+/// Client datagrams examined for a QUIC Initial before giving up (the ClientHello comes first).
+const QUIC_DATAGRAMS: u8 = 16;
+/// TLS record type `handshake`: a client stream starting with it is tried as TLS.
+const TLS_HANDSHAKE: u8 = 0x16;
+/// QUIC versions whose Initial packets ringfence can open.
+const QUIC_V1: u32 = 0x0000_0001;
+const QUIC_V2: u32 = 0x6b33_43cf;
+
+#[derive(Debug)]
+enum ClientProtocol {
+    Undecided,
+    Tls(ClientHelloScanner),
+    Http(HttpRequestScanner),
+    Quic(QuicInitialScanner),
+    Done,
+}
+
+#[derive(Debug)]
+pub(crate) struct AppState {
+    client: ClientProtocol,
+    client_stream: Option<StreamReassembler>,
+    /// DNS over TCP: the responder's messages carry the answers.
+    server_dns: Option<(StreamReassembler, TcpDnsScanner)>,
+    udp_dns: bool,
+    quic_datagrams_left: u8,
+}
+
+impl AppState {
+    /// The parsers worth running on a connection with this tuple.
+    pub(crate) fn for_key(key: &FlowKey) -> AppState {
+        let dns_port = DNS_PORTS.contains(&key.resp_port) || DNS_PORTS.contains(&key.orig_port);
+        let state = match key.transport {
+            Transport::Tcp if dns_port => AppState {
+                client: ClientProtocol::Done,
+                client_stream: None,
+                server_dns: Some((StreamReassembler::default(), TcpDnsScanner::new())),
+                udp_dns: false,
+                quic_datagrams_left: 0,
+            },
+            Transport::Tcp => AppState {
+                client: ClientProtocol::Undecided,
+                client_stream: Some(StreamReassembler::default()),
+                server_dns: None,
+                udp_dns: false,
+                quic_datagrams_left: 0,
+            },
+            Transport::Udp => AppState {
+                client: if dns_port {
+                    ClientProtocol::Done
+                } else {
+                    ClientProtocol::Undecided
+                },
+                client_stream: None,
+                server_dns: None,
+                udp_dns: dns_port,
+                quic_datagrams_left: if dns_port { 0 } else { QUIC_DATAGRAMS },
+            },
+        };
+        state
+    }
+
+    /// Nothing left to learn from this connection's payload.
+    pub(crate) fn finished(&self) -> bool {
+        matches!(self.client, ClientProtocol::Done) && self.server_dns.is_none() && !self.udp_dns
+    }
+
+    pub(crate) fn on_packet(
+        &mut self,
+        packet: &Packet<'_>,
+        from_orig: bool,
+        findings: &mut AppFindings,
+        dns: &mut Vec<DnsMessage>,
+    ) {
+        match packet.transport {
+            TransportHeader::Tcp(tcp) => {
+                // Data on a SYN (TCP Fast Open) starts one after the SYN's own sequence number.
+                let data_seq = if tcp.flags.syn() {
+                    tcp.seq.wrapping_add(1)
+                } else {
+                    tcp.seq
+                };
+                if from_orig {
+                    if let Some(stream) = self.client_stream.as_mut() {
+                        if tcp.flags.syn() {
+                            stream.on_syn(tcp.seq);
+                        }
+                        let client = &mut self.client;
+                        stream.on_segment(data_seq, packet.payload, |bytes| {
+                            feed_client(client, bytes, findings)
+                        });
+                        if stream.gave_up() {
+                            self.client = ClientProtocol::Done;
+                        }
+                    }
+                } else if let Some((stream, scanner)) = self.server_dns.as_mut() {
+                    if tcp.flags.syn() {
+                        stream.on_syn(tcp.seq);
+                    }
+                    stream.on_segment(data_seq, packet.payload, |bytes| {
+                        scanner.feed(bytes, |message| {
+                            if let Ok(message) = message {
+                                dns.push(message);
+                            }
+                        })
+                    });
+                    if stream.gave_up() {
+                        self.server_dns = None;
+                    }
+                }
+                if matches!(self.client, ClientProtocol::Done) {
+                    self.client_stream = None;
+                }
+            }
+            TransportHeader::Udp { .. } => {
+                if self.udp_dns {
+                    if let Ok(message) = dns::parse_message(packet.payload) {
+                        dns.push(message);
+                    }
+                }
+                if from_orig && self.quic_datagrams_left > 0 {
+                    self.quic_datagrams_left -= 1;
+                    self.feed_quic(packet.payload, findings);
+                }
+            }
+            TransportHeader::Other { .. } => {}
+        }
+    }
+
+    fn feed_quic(&mut self, datagram: &[u8], findings: &mut AppFindings) {
+        if matches!(self.client, ClientProtocol::Undecided) {
+            self.client = if looks_like_quic_initial(datagram) {
+                ClientProtocol::Quic(QuicInitialScanner::new())
+            } else {
+                ClientProtocol::Done
+            };
+        }
+        if let ClientProtocol::Quic(scanner) = &mut self.client {
+            match scanner.feed(datagram) {
+                QuicScan::NeedMore => {
+                    if self.quic_datagrams_left == 0 {
+                        self.client = ClientProtocol::Done;
+                    }
+                }
+                QuicScan::Done(hello) => {
+                    record_hello(findings, hello, NameSource::QuicSni);
+                    self.client = ClientProtocol::Done;
+                }
+                QuicScan::NotQuic | QuicScan::Malformed(_) => self.client = ClientProtocol::Done,
+            }
+        }
+    }
+}
+
+/// A long-header packet of a QUIC version whose Initial keys are public.
+fn looks_like_quic_initial(datagram: &[u8]) -> bool {
+    let Some((first, rest)) = datagram.split_first() else {
+        return false;
+    };
+    let Some(version) = rest.get(..4) else {
+        return false;
+    };
+    let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
+    first & 0x80 != 0 && (version == QUIC_V1 || version == QUIC_V2)
+}
+
+/// Hands in-order client bytes to whichever parser the first byte chose.
+fn feed_client(client: &mut ClientProtocol, bytes: &[u8], findings: &mut AppFindings) {
+    if matches!(client, ClientProtocol::Undecided) {
+        *client = match bytes.first() {
+            Some(&TLS_HANDSHAKE) => ClientProtocol::Tls(ClientHelloScanner::new()),
+            Some(b'A'..=b'Z') => ClientProtocol::Http(HttpRequestScanner::new()),
+            _ => ClientProtocol::Done,
+        };
+    }
+    match client {
+        ClientProtocol::Tls(scanner) => match scanner.feed(bytes) {
+            HelloScan::NeedMore => {}
+            HelloScan::Done(hello) => {
+                record_hello(findings, hello, NameSource::Sni);
+                *client = ClientProtocol::Done;
+            }
+            HelloScan::NotTls | HelloScan::Malformed(_) => *client = ClientProtocol::Done,
+        },
+        ClientProtocol::Http(scanner) => {
+            scanner.feed(bytes, |request| record_http(findings, request));
+            if !matches!(scanner.state(), HttpScanState::Scanning) {
+                *client = ClientProtocol::Done;
+            }
+        }
+        ClientProtocol::Undecided | ClientProtocol::Quic(_) | ClientProtocol::Done => {}
+    }
+}
+
+fn record_hello(findings: &mut AppFindings, hello: &ClientHello, source: NameSource) {
+    if let Some(sni) = &hello.sni {
+        findings.add_name(sni, source);
+    }
+    if findings.alpn.is_empty() {
+        findings.alpn = hello.alpn.clone();
+    }
+    if findings.ja4.is_none() {
+        findings.ja4 = Some(hello.ja4.clone());
+    }
+}
+
+/// The most request heads kept per connection.
+const MAX_HTTP_REQUESTS: usize = 64;
+
+fn record_http(findings: &mut AppFindings, request: HttpRequest) {
+    if let Some(host) = request.host.as_deref() {
+        findings.add_name(host_of(host), NameSource::HttpHost);
+    }
+    if request.method.eq_ignore_ascii_case("CONNECT") {
+        findings.add_name(host_of(&request.target), NameSource::HttpConnect);
+    }
+    if findings.http.len() < MAX_HTTP_REQUESTS {
+        findings.http.push(request);
+    }
+}
+
+/// The host part of `host[:port]`, `[v6]:port` or a bare IPv6 literal.
+fn host_of(authority: &str) -> &str {
+    let authority = authority.trim();
+    if let Some(rest) = authority.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host
+        }
+        _ => authority,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_strips_ports_and_brackets() {
+        assert_eq!(host_of("example.com:8080"), "example.com");
+        assert_eq!(host_of("example.com"), "example.com");
+        assert_eq!(host_of("[2001:db8::1]:443"), "2001:db8::1");
+        assert_eq!(host_of("2001:db8::1"), "2001:db8::1");
+    }
+
+    #[test]
+    fn recognises_quic_initials_of_known_versions() {
+        let mut v1 = vec![0xc3, 0, 0, 0, 1];
+        v1.extend_from_slice(&[0; 20]);
+        assert!(looks_like_quic_initial(&v1));
+        let mut v2 = vec![0xd3, 0x6b, 0x33, 0x43, 0xcf];
+        v2.extend_from_slice(&[0; 20]);
+        assert!(looks_like_quic_initial(&v2));
+        assert!(!looks_like_quic_initial(&[0x40, 0, 0, 0, 1]));
+        assert!(!looks_like_quic_initial(&[0xc3, 0, 0]));
+    }
+}

@@ -1,0 +1,203 @@
+//! The table of live connections: lookup by either direction's tuple, timeouts, and eviction that
+//! keeps memory bounded however long the capture.
+
+use super::dns::DnsMessage;
+use super::flow::Flow;
+use super::names::NameCache;
+use super::packet::{Packet, TransportHeader};
+use foldhash::HashMap;
+use ringfence_model::{Connection, EvidenceRef, Timestamp, Transport};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// When connections end: after how much silence, and how long one record may run.
+#[derive(Clone, Copy, Debug)]
+pub struct FlowTimeouts {
+    /// Silence after which a TCP connection ends (Zeek's `tcp_inactivity_timeout`).
+    pub tcp_idle: Duration,
+    /// Silence after which a UDP "connection" ends (Zeek's `udp_inactivity_timeout`).
+    pub udp_idle: Duration,
+    /// Silence after FIN both ways or a RST before the connection is written out.
+    pub tcp_closed: Duration,
+    /// A connection still going after this long is written out and goes on in a new record.
+    pub active: Duration,
+}
+
+impl Default for FlowTimeouts {
+    fn default() -> Self {
+        FlowTimeouts {
+            tcp_idle: Duration::from_secs(300),
+            udp_idle: Duration::from_secs(60),
+            tcp_closed: Duration::from_secs(5),
+            active: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// A direction-free key: the endpoint that sorts first goes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct TableKey {
+    transport: Transport,
+    low: (IpAddr, u16),
+    high: (IpAddr, u16),
+}
+
+impl TableKey {
+    fn of(packet: &Packet<'_>) -> Option<TableKey> {
+        let (transport, sport, dport) = match packet.transport {
+            TransportHeader::Tcp(tcp) => (Transport::Tcp, tcp.src_port, tcp.dst_port),
+            TransportHeader::Udp { src_port, dst_port } => (Transport::Udp, src_port, dst_port),
+            TransportHeader::Other { .. } => return None,
+        };
+        let a = (packet.src, sport);
+        let b = (packet.dst, dport);
+        let (low, high) = if a <= b { (a, b) } else { (b, a) };
+        Some(TableKey {
+            transport,
+            low,
+            high,
+        })
+    }
+}
+
+fn nanos(duration: Duration) -> i64 {
+    i64::try_from(duration.as_nanos()).unwrap_or(i64::MAX)
+}
+
+pub(crate) struct FlowTable {
+    flows: HashMap<TableKey, Flow>,
+    timeouts: FlowTimeouts,
+    max_flows: usize,
+    /// The latest packet time seen: capture time, never the wall clock.
+    clock: Timestamp,
+    next_sweep: Option<Timestamp>,
+    /// Connections written out early because the table was full.
+    pub(crate) evicted_for_space: u64,
+}
+
+impl FlowTable {
+    pub(crate) fn new(timeouts: FlowTimeouts, max_flows: usize) -> Self {
+        FlowTable {
+            flows: HashMap::default(),
+            timeouts,
+            max_flows: max_flows.max(1),
+            clock: Timestamp::default(),
+            next_sweep: None,
+            evicted_for_space: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Files the packet under its connection (starting one if needed). Connections that end on
+    /// the way — timed out, replaced by a new SYN, or pushed out of a full table — go to `emit`.
+    pub(crate) fn on_packet(
+        &mut self,
+        packet: &Packet<'_>,
+        evidence: EvidenceRef,
+        names: &NameCache,
+        dns: &mut Vec<DnsMessage>,
+        emit: &mut impl FnMut(Connection),
+    ) {
+        let Some(key) = TableKey::of(packet) else {
+            return;
+        };
+        if packet.time > self.clock {
+            self.clock = packet.time;
+        }
+        if self.next_sweep.is_none_or(|at| self.clock >= at) {
+            self.sweep(emit);
+        }
+        if let TransportHeader::Tcp(tcp) = packet.transport {
+            // A fresh SYN on a tuple whose connection has closed is the port being reused.
+            let reused = tcp.flags.syn()
+                && !tcp.flags.ack()
+                && self.flows.get(&key).is_some_and(Flow::tcp_finished);
+            if reused && let Some(old) = self.flows.remove(&key) {
+                emit(old.into_connection());
+            }
+        }
+        if !self.flows.contains_key(&key) {
+            if self.flows.len() >= self.max_flows {
+                self.evict_for_space(emit);
+            }
+            let Some(flow) = Flow::start(packet, evidence, names) else {
+                return;
+            };
+            self.flows.insert(key, flow);
+        }
+        if let Some(flow) = self.flows.get_mut(&key) {
+            flow.update(packet, dns);
+        }
+    }
+
+    /// Writes out, in a deterministic order, every connection whose time is up.
+    fn sweep(&mut self, emit: &mut impl FnMut(Connection)) {
+        let now = self.clock;
+        let timeouts = self.timeouts;
+        let ended = self.flows.extract_if(|_, flow| {
+            let idle = now.nanos().saturating_sub(flow.last_seen.nanos());
+            let limit = match flow.transport() {
+                Transport::Tcp if flow.tcp_finished() => timeouts.tcp_closed,
+                Transport::Tcp => timeouts.tcp_idle,
+                Transport::Udp => timeouts.udp_idle,
+            };
+            idle > nanos(limit)
+        });
+        let mut records: Vec<Connection> = ended.map(|(_, flow)| flow.into_connection()).collect();
+        for flow in self.flows.values_mut() {
+            if flow
+                .last_seen
+                .nanos()
+                .saturating_sub(flow.first_seen().nanos())
+                > nanos(timeouts.active)
+            {
+                records.push(flow.split_off());
+            }
+        }
+        emit_in_order(records, emit);
+        let interval = nanos(
+            timeouts
+                .udp_idle
+                .min(timeouts.tcp_idle)
+                .min(timeouts.active),
+        ) / 4;
+        self.next_sweep = Some(Timestamp::from_nanos(
+            now.nanos().saturating_add(interval.max(1_000_000_000)),
+        ));
+    }
+
+    /// Writes out the least recently active tenth of the table.
+    fn evict_for_space(&mut self, emit: &mut impl FnMut(Connection)) {
+        let mut last_seen: Vec<Timestamp> =
+            self.flows.values().map(|flow| flow.last_seen).collect();
+        let cut = last_seen.len() / 10;
+        let (_, threshold, _) = last_seen.select_nth_unstable(cut);
+        let threshold = *threshold;
+        let records: Vec<Connection> = self
+            .flows
+            .extract_if(|_, flow| flow.last_seen <= threshold)
+            .map(|(_, flow)| flow.into_connection())
+            .collect();
+        self.evicted_for_space += records.len() as u64;
+        emit_in_order(records, emit);
+    }
+
+    /// Writes out every connection still open, in a deterministic order.
+    pub(crate) fn drain(&mut self, emit: &mut impl FnMut(Connection)) {
+        let records = self
+            .flows
+            .drain()
+            .map(|(_, flow)| flow.into_connection())
+            .collect();
+        emit_in_order(records, emit);
+    }
+}
+
+/// Map order depends on hashing; output order must depend only on the evidence.
+fn emit_in_order(mut records: Vec<Connection>, emit: &mut impl FnMut(Connection)) {
+    records.sort_by(|a, b| (a.first_seen, a.key, a.split).cmp(&(b.first_seen, b.key, b.split)));
+    records.into_iter().for_each(emit);
+}
