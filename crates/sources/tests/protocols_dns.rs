@@ -16,9 +16,16 @@ use std::net::IpAddr;
 #[test]
 fn answers_match_zeek_dns_log() {
     let log = read_text("zeek/testing/btest/Baseline/opt.basic/dns.log");
-    let fields: Vec<&str> =
-        log.lines().find(|l| l.starts_with("#fields")).expect("#fields").split('\t').skip(1).collect();
-    let col = |row: &[&str], name: &str| -> String { row[fields.iter().position(|f| *f == name).expect(name)].to_owned() };
+    let fields: Vec<&str> = log
+        .lines()
+        .find(|l| l.starts_with("#fields"))
+        .expect("#fields")
+        .split('\t')
+        .skip(1)
+        .collect();
+    let col = |row: &[&str], name: &str| -> String {
+        row[fields.iter().position(|f| *f == name).expect(name)].to_owned()
+    };
     // Responses by (client, trans_id).
     let mut responses: HashMap<(String, u16), DnsMessage> = HashMap::new();
     for dir in directions("zeek/testing/btest/Traces/wikipedia.pcap") {
@@ -28,18 +35,30 @@ fn answers_match_zeek_dns_log() {
         for datagram in &dir.chunks {
             let message = parse_message(datagram).expect("a DNS response");
             assert!(message.is_response);
-            responses.insert((format!("{}:{}", dir.dst.ip(), dir.dst.port()), message.id), message);
+            responses.insert(
+                (format!("{}:{}", dir.dst.ip(), dir.dst.port()), message.id),
+                message,
+            );
         }
     }
     let mut checked = 0;
     for line in log.lines().filter(|l| !l.starts_with('#')) {
         let row: Vec<&str> = line.split('\t').collect();
-        if col(&row, "id.resp_p") != "53" || !matches!(col(&row, "qtype_name").as_str(), "A" | "AAAA") {
+        if col(&row, "id.resp_p") != "53"
+            || !matches!(col(&row, "qtype_name").as_str(), "A" | "AAAA")
+        {
             continue;
         }
-        let key = (format!("{}:{}", col(&row, "id.orig_h"), col(&row, "id.orig_p")), col(&row, "trans_id").parse().expect("id"));
+        let key = (
+            format!("{}:{}", col(&row, "id.orig_h"), col(&row, "id.orig_p")),
+            col(&row, "trans_id").parse().expect("id"),
+        );
         let Some(message) = responses.get(&key) else {
-            assert_eq!(col(&row, "rcode_name"), "-", "no response for {key:?} but Zeek saw one");
+            assert_eq!(
+                col(&row, "rcode_name"),
+                "-",
+                "no response for {key:?} but Zeek saw one"
+            );
             continue;
         };
         assert_eq!(message.questions[0].name, col(&row, "query"));
@@ -54,8 +73,18 @@ fn answers_match_zeek_dns_log() {
                 DnsData::Other(t) => format!("type {t}"),
             })
             .collect();
-        let ttls: Vec<String> = message.answers.iter().map(|r| format!("{}.000000", r.ttl)).collect();
-        let joined = |v: Vec<String>| if v.is_empty() { "-".to_owned() } else { v.join(",") };
+        let ttls: Vec<String> = message
+            .answers
+            .iter()
+            .map(|r| format!("{}.000000", r.ttl))
+            .collect();
+        let joined = |v: Vec<String>| {
+            if v.is_empty() {
+                "-".to_owned()
+            } else {
+                v.join(",")
+            }
+        };
         assert_eq!(joined(ours), col(&row, "answers"), "{line}");
         assert_eq!(joined(ttls), col(&row, "TTLs"), "{line}");
         checked += 1;
@@ -64,7 +93,13 @@ fn answers_match_zeek_dns_log() {
 }
 
 /// Builds a DNS response: header, questions, then raw answer bytes.
-fn message(id: u16, flags: u16, questions: &[(&[u8], u16)], answers: u16, answer_bytes: &[u8]) -> Vec<u8> {
+fn message(
+    id: u16,
+    flags: u16,
+    questions: &[(&[u8], u16)],
+    answers: u16,
+    answer_bytes: &[u8],
+) -> Vec<u8> {
     let mut m = Vec::new();
     m.extend(id.to_be_bytes());
     m.extend(flags.to_be_bytes());
@@ -103,7 +138,12 @@ fn cname_chain_with_compression() {
     let edge_ptr = [0xc0, edge_at as u8];
     answers.extend(record(&edge_ptr, 5, 10, b"\xc0\x0c"));
     answers.extend(record(&edge_ptr, 1, 60, &[192, 0, 2, 1]));
-    answers.extend(record(&edge_ptr, 28, 120, &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+    answers.extend(record(
+        &edge_ptr,
+        28,
+        120,
+        &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    ));
     answers.extend(record(b"\x05other\x00", 1, 5, &[198, 51, 100, 7]));
     let bytes = message(7, 0x8180, &[(QNAME, 1)], 5, &answers);
     let parsed = parse_message(&bytes).expect("parse");
@@ -111,13 +151,19 @@ fn cname_chain_with_compression() {
     assert!(parsed.is_response);
     assert_eq!(parsed.questions[0].name, "www.example.com");
     assert_eq!(parsed.answers.len(), 5);
-    assert_eq!(parsed.answers[1].data, DnsData::Cname("www.example.com".into()));
+    assert_eq!(
+        parsed.answers[1].data,
+        DnsData::Cname("www.example.com".into())
+    );
     assert_eq!(
         answer_chains(&parsed),
         vec![AnswerChain {
             query: "www.example.com".into(),
             cname_chain: vec!["edge.cdn.net".into()],
-            addresses: vec!["192.0.2.1".parse::<IpAddr>().unwrap(), "2001:db8::1".parse().unwrap()],
+            addresses: vec![
+                "192.0.2.1".parse::<IpAddr>().unwrap(),
+                "2001:db8::1".parse().unwrap()
+            ],
             ttl: 60,
         }]
     );
@@ -165,7 +211,10 @@ fn names_are_bounded_escaped_and_lowercased() {
         long.extend([b'a'; 63]);
     }
     long.push(0);
-    assert_eq!(parse_message(&message(1, 0, &[(&long, 1)], 0, &[])), Err(DnsError::NameTooLong));
+    assert_eq!(
+        parse_message(&message(1, 0, &[(&long, 1)], 0, &[])),
+        Err(DnsError::NameTooLong)
+    );
     // A 64 KiB message full of labels is rejected without reading it all.
     let mut huge = vec![0u8; 12];
     huge[5] = 1;
@@ -182,23 +231,36 @@ fn names_are_bounded_escaped_and_lowercased() {
 #[test]
 fn counts_are_capped_and_cut_answers_are_kept() {
     let questions: Vec<(&[u8], u16)> = (0..100).map(|_| (&b"\x01q\x00"[..], 1)).collect();
-    let answers: Vec<u8> = (0..300u32).flat_map(|i| record(b"\x01q\x00", 1, i, &[10, 0, 0, 1])).collect();
+    let answers: Vec<u8> = (0..300u32)
+        .flat_map(|i| record(b"\x01q\x00", 1, i, &[10, 0, 0, 1]))
+        .collect();
     let bytes = message(1, 0x8180, &questions, 300, &answers);
     let parsed = parse_message(&bytes).expect("parse");
     assert_eq!(parsed.questions.len(), 64);
     assert_eq!(parsed.answers.len(), 256);
     // Cut in the middle of the third answer: the first two are kept.
-    let answers: Vec<u8> = (0..3u32).flat_map(|i| record(b"\x01q\x00", 1, i, &[10, 0, 0, 1])).collect();
+    let answers: Vec<u8> = (0..3u32)
+        .flat_map(|i| record(b"\x01q\x00", 1, i, &[10, 0, 0, 1]))
+        .collect();
     let bytes = message(1, 0x8180, &[(b"\x01q\x00", 1)], 3, &answers);
     let cut = parse_message(&bytes[..bytes.len() - 2]).expect("parse");
     assert_eq!(cut.answers.len(), 2);
     assert!(cut.answers_truncated);
-    assert_eq!(parse_message(&bytes[..11]), Err(DnsError::Truncated("header")));
+    assert_eq!(
+        parse_message(&bytes[..11]),
+        Err(DnsError::Truncated("header"))
+    );
 }
 
 #[test]
 fn tcp_framing_at_every_split() {
-    let a = message(1, 0x8180, &[(QNAME, 1)], 1, &record(b"\xc0\x0c", 1, 9, &[1, 2, 3, 4]));
+    let a = message(
+        1,
+        0x8180,
+        &[(QNAME, 1)],
+        1,
+        &record(b"\xc0\x0c", 1, 9, &[1, 2, 3, 4]),
+    );
     let b = message(2, 0x8180, &[(QNAME, 28)], 0, &[]);
     let mut stream = Vec::new();
     for m in [&a, &b] {
@@ -213,7 +275,11 @@ fn tcp_framing_at_every_split() {
         let mut got = Vec::new();
         scanner.feed(&stream[..split], |m| got.push(m.map(|m| m.id)));
         scanner.feed(&stream[split..], |m| got.push(m.map(|m| m.id)));
-        assert_eq!(got, vec![Ok(1), Ok(2), Err(DnsError::Truncated("header")), Ok(1)], "split {split}");
+        assert_eq!(
+            got,
+            vec![Ok(1), Ok(2), Err(DnsError::Truncated("header")), Ok(1)],
+            "split {split}"
+        );
     }
     // One byte at a time.
     let mut scanner = TcpDnsScanner::new();

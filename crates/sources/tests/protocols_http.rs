@@ -26,10 +26,15 @@ fn check_against_zeek(trace: &str, log: &str) -> usize {
         .split('\t')
         .skip_while(|f| *f == "#fields")
         .collect();
-    let col = |row: &[&str], name: &str| -> String { row[fields.iter().position(|f| *f == name).expect(name)].to_owned() };
+    let col = |row: &[&str], name: &str| -> String {
+        row[fields.iter().position(|f| *f == name).expect(name)].to_owned()
+    };
     let dirs = directions(trace);
     let mut checked = 0;
-    for line in log.lines().filter(|l| !l.starts_with('#') && !l.starts_with("ts\t")) {
+    for line in log
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("ts\t"))
+    {
         let row: Vec<&str> = line.split('\t').collect();
         let client = dirs
             .iter()
@@ -43,7 +48,9 @@ fn check_against_zeek(trace: &str, log: &str) -> usize {
         let chunks: Vec<&[u8]> = client.chunks.iter().map(Vec::as_slice).collect();
         let (requests, _) = scan(&chunks);
         let depth: usize = col(&row, "trans_depth").parse().expect("depth");
-        let request = requests.get(depth - 1).unwrap_or_else(|| panic!("request {depth} missing: {line}"));
+        let request = requests
+            .get(depth - 1)
+            .unwrap_or_else(|| panic!("request {depth} missing: {line}"));
         let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
         assert_eq!(request.method, col(&row, "method"), "{line}");
         assert_eq!(opt(&request.host), col(&row, "host"), "{line}");
@@ -58,7 +65,10 @@ fn check_against_zeek(trace: &str, log: &str) -> usize {
 #[test]
 fn wikipedia_requests_match_zeek() {
     assert_eq!(
-        check_against_zeek("zeek/testing/btest/Traces/wikipedia.pcap", "zeek/testing/btest/Baseline/opt.basic/http.log"),
+        check_against_zeek(
+            "zeek/testing/btest/Traces/wikipedia.pcap",
+            "zeek/testing/btest/Baseline/opt.basic/http.log"
+        ),
         14
     );
 }
@@ -80,18 +90,31 @@ GET /bare-lf HTTP/1.0\nhost: b\n\n\
 CONNECT proxy.example:443 HTTP/1.1\r\nHost: proxy.example:443\r\n\r\n";
 
 fn pipeline_requests() -> Vec<HttpRequest> {
-    let req = |method: &str, target: &str, version: &str, host: &str, ua: Option<&str>| HttpRequest {
-        method: method.into(),
-        target: target.into(),
-        version: version.into(),
-        host: Some(host.into()),
-        user_agent: ua.map(Into::into),
-    };
+    let req =
+        |method: &str, target: &str, version: &str, host: &str, ua: Option<&str>| HttpRequest {
+            method: method.into(),
+            target: target.into(),
+            version: version.into(),
+            host: Some(host.into()),
+            user_agent: ua.map(Into::into),
+        };
     vec![
-        req("POST", "/upload", "1.1", "Example.COM:8080", Some("curl/8.0")),
+        req(
+            "POST",
+            "/upload",
+            "1.1",
+            "Example.COM:8080",
+            Some("curl/8.0"),
+        ),
         req("PUT", "/chunked", "1.1", "a", None),
         req("GET", "/bare-lf", "1.0", "b", None),
-        req("CONNECT", "proxy.example:443", "1.1", "proxy.example:443", None),
+        req(
+            "CONNECT",
+            "proxy.example:443",
+            "1.1",
+            "proxy.example:443",
+            None,
+        ),
     ]
 }
 
@@ -116,7 +139,10 @@ fn every_two_way_split() {
 #[test]
 fn not_http_is_found_quickly() {
     assert_eq!(scan(&[b"\x16\x03\x01"]).1, HttpScanState::NotHttp);
-    assert_eq!(scan(&[b"SSH-2.0-OpenSSH_9.6\r\n"]).1, HttpScanState::NotHttp);
+    assert_eq!(
+        scan(&[b"SSH-2.0-OpenSSH_9.6\r\n"]).1,
+        HttpScanState::NotHttp
+    );
     assert_eq!(scan(&[b"G"]).1, HttpScanState::Scanning);
     assert_eq!(scan(&[b"GET"]).1, HttpScanState::Scanning);
     assert_eq!(scan(&[b" GET / HTTP/1.1\r\n"]).1, HttpScanState::NotHttp);
@@ -130,28 +156,39 @@ fn limits_stop_the_scan() {
     head.extend(vec![b'a'; 20_000]);
     let (requests, state) = scan(&[&head]);
     assert!(requests.is_empty());
-    assert_eq!(state, HttpScanState::Stopped("request head longer than 16 KiB"));
+    assert_eq!(
+        state,
+        HttpScanState::Stopped("request head longer than 16 KiB")
+    );
     let many = b"GET / HTTP/1.1\r\nHost: h\r\n\r\n".repeat(100);
     let (requests, state) = scan(&[&many]);
     assert_eq!(requests.len(), 64);
     assert_eq!(state, HttpScanState::Stopped("64 requests reported"));
     let (requests, state) = scan(&[b"GET / HTTP/1.1\r\n\r\n\x00\x01garbage"]);
     assert_eq!(requests.len(), 1);
-    assert_eq!(state, HttpScanState::Stopped("bytes after a request are not a request line"));
+    assert_eq!(
+        state,
+        HttpScanState::Stopped("bytes after a request are not a request line")
+    );
     let (_, state) = scan(&[b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"]);
     assert_eq!(state, HttpScanState::NotHttp);
-    let (requests, state) = scan(&[b"GET / HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"]);
+    let (requests, state) = scan(&[
+        b"GET / HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+    ]);
     assert_eq!(requests.len(), 2);
     assert_eq!(state, HttpScanState::Stopped("invalid chunk size"));
     // A huge Content-Length is skipped lazily, never allocated.
-    let (requests, state) = scan(&[b"POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\nGET / HTTP/1.1\r\n\r\n"]);
+    let (requests, state) = scan(&[
+        b"POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+    ]);
     assert_eq!(requests.len(), 1);
     assert_eq!(state, HttpScanState::Scanning);
 }
 
 #[test]
 fn non_printable_bytes_are_escaped() {
-    let (requests, _) = scan(&[b"GET /\xff\\ HTTP/1.1\r\nHost: h\x01st\r\nUser-Agent: \xc3\xa9\r\n\r\n"]);
+    let (requests, _) =
+        scan(&[b"GET /\xff\\ HTTP/1.1\r\nHost: h\x01st\r\nUser-Agent: \xc3\xa9\r\n\r\n"]);
     assert_eq!(requests[0].target, "/\\xff\\x5c");
     assert_eq!(requests[0].host.as_deref(), Some("h\\x01st"));
     assert_eq!(requests[0].user_agent.as_deref(), Some("\\xc3\\xa9"));

@@ -7,7 +7,9 @@ mod protocols_support;
 use proptest::prelude::*;
 use protocols_support::{Direction, Proto, directions, read_text};
 use ringfence_model::Transport;
-use ringfence_sources::capture::quic::{QuicInitialScanner, QuicScan, crypto_frame, encode_varint, seal_client_initial};
+use ringfence_sources::capture::quic::{
+    QuicInitialScanner, QuicScan, crypto_frame, encode_varint, seal_client_initial,
+};
 use ringfence_sources::capture::quic_crypto::{QUIC_V1, QUIC_V2};
 use ringfence_sources::capture::tls::{ClientHello, parse_client_hello_message};
 use std::net::SocketAddr;
@@ -23,8 +25,10 @@ fn scan(datagrams: &[Vec<u8>]) -> QuicScan {
 }
 
 fn find<'a>(dirs: &'a [Direction], src: &str, dst: &str) -> &'a Direction {
-    let (src_addr, dst_addr): (SocketAddr, SocketAddr) =
-        (src.parse().expect("source address"), dst.parse().expect("destination address"));
+    let (src_addr, dst_addr): (SocketAddr, SocketAddr) = (
+        src.parse().expect("source address"),
+        dst.parse().expect("destination address"),
+    );
     dirs.iter()
         .find(|d| d.proto == Proto::Udp && d.src == src_addr && d.dst == dst_addr)
         .unwrap_or_else(|| panic!("no UDP flow {src} -> {dst}"))
@@ -38,26 +42,42 @@ fn check_ndpi(capture: &str) -> usize {
     let result = read_text(&format!("ndpi/result/{capture}.out"));
     let dirs = directions(&format!("ndpi/pcap/{capture}"));
     let mut checked = 0;
-    for line in result.lines().filter(|l| l.contains("[QUIC ver: ") && l.contains("[JA4: ")) {
+    for line in result
+        .lines()
+        .filter(|l| l.contains("[QUIC ver: ") && l.contains("[JA4: "))
+    {
         let version = between(line, "[QUIC ver: ", "]");
         if version.starts_with('Q') || version.starts_with('T') {
             continue; // gQUIC: not TLS
         }
         let mut words = line.split_whitespace().skip_while(|w| *w != "UDP").skip(1);
-        let (src, dst) = (
-            words.next().expect("src"),
-            words.nth(1).expect("dst"),
-        );
+        let (src, dst) = (words.next().expect("src"), words.nth(1).expect("dst"));
         let want_ja4 = between(line, "[JA4: ", "]");
-        let want_sni = line.contains("[Hostname/SNI: ").then(|| between(line, "[Hostname/SNI: ", "]"));
+        let want_sni = line
+            .contains("[Hostname/SNI: ")
+            .then(|| between(line, "[Hostname/SNI: ", "]"));
         let hello = match scan(&find(&dirs, src, dst).chunks) {
             QuicScan::Done(hello) => hello,
             other => panic!("{capture} {src} -> {dst}: {other:?}"),
         };
         assert_eq!(hello.sni.as_deref(), want_sni, "{capture} {src} -> {dst}");
-        assert_eq!(hello.ja4.get(..1), want_ja4.get(..1), "{capture}: protocol letter");
-        assert_eq!(hello.ja4.get(4..8), want_ja4.get(4..8), "{capture}: counts in {} vs {want_ja4}", hello.ja4);
-        assert_eq!(hello.ja4.get(10..), want_ja4.get(10..), "{capture}: hashes in {} vs {want_ja4}", hello.ja4);
+        assert_eq!(
+            hello.ja4.get(..1),
+            want_ja4.get(..1),
+            "{capture}: protocol letter"
+        );
+        assert_eq!(
+            hello.ja4.get(4..8),
+            want_ja4.get(4..8),
+            "{capture}: counts in {} vs {want_ja4}",
+            hello.ja4
+        );
+        assert_eq!(
+            hello.ja4.get(10..),
+            want_ja4.get(10..),
+            "{capture}: hashes in {} vs {want_ja4}",
+            hello.ja4
+        );
         checked += 1;
     }
     checked
@@ -118,7 +138,10 @@ fn ndpi_draft_and_mvfst_captures() {
 #[test]
 fn ndpi_gquic_is_not_ietf_quic() {
     let dirs = directions("ndpi/pcap/quic_q46.pcap");
-    let client = dirs.iter().find(|d| d.proto == Proto::Udp && d.dst.port() == 443).expect("client");
+    let client = dirs
+        .iter()
+        .find(|d| d.proto == Proto::Udp && d.dst.port() == 443)
+        .expect("client");
     assert_eq!(scan(&client.chunks), QuicScan::NotQuic);
 }
 
@@ -129,9 +152,22 @@ fn zeek_quic_traces() {
         ("chromium-115.0.5790.110-api-cirrus-com.pcap", "chromium"),
         ("firefox-102.13.0esr-blog-cloudflare-com.pcap", "firefox"),
     ] {
-        let log = read_text(&format!("zeek/testing/btest/Baseline/scripts.base.protocols.quic.{baseline}/ssl.log"));
-        let fields: Vec<&str> = log.lines().find(|l| l.starts_with("#fields")).expect("#fields").split('\t').skip(1).collect();
-        let row: Vec<&str> = log.lines().find(|l| !l.starts_with('#')).expect("a row").split('\t').collect();
+        let log = read_text(&format!(
+            "zeek/testing/btest/Baseline/scripts.base.protocols.quic.{baseline}/ssl.log"
+        ));
+        let fields: Vec<&str> = log
+            .lines()
+            .find(|l| l.starts_with("#fields"))
+            .expect("#fields")
+            .split('\t')
+            .skip(1)
+            .collect();
+        let row: Vec<&str> = log
+            .lines()
+            .find(|l| !l.starts_with('#'))
+            .expect("a row")
+            .split('\t')
+            .collect();
         let col = |name: &str| row[fields.iter().position(|f| *f == name).expect(name)];
         let dirs = directions(&format!("zeek/testing/btest/Traces/quic/{trace}"));
         let client = find(
@@ -154,9 +190,10 @@ fn zeek_quic_traces() {
 /// reference JSON; chrome-cloudflare's TCP stream 0 names cloudflare-quic.com.
 #[test]
 fn ja4_repository_quic_captures() {
-    let reference: serde_json::Value =
-        serde_json::from_str(&read_text("ja4/python/test/testdata/chrome-cloudflare-quic-with-secrets.pcapng.json"))
-            .expect("json");
+    let reference: serde_json::Value = serde_json::from_str(&read_text(
+        "ja4/python/test/testdata/chrome-cloudflare-quic-with-secrets.pcapng.json",
+    ))
+    .expect("json");
     let want = reference[0]["domain"].as_str().expect("domain");
     for (capture, sni) in [
         ("chrome-cloudflare-quic-with-secrets.pcapng", want),
@@ -164,12 +201,18 @@ fn ja4_repository_quic_captures() {
         ("quic-with-several-tls-frames.pcapng", "ogs.google.com"),
     ] {
         let dirs = directions(&format!("ja4/pcap/{capture}"));
-        let client = dirs.iter().find(|d| d.proto == Proto::Udp && d.dst.port() == 443).expect("client");
+        let client = dirs
+            .iter()
+            .find(|d| d.proto == Proto::Udp && d.dst.port() == 443)
+            .expect("client");
         match scan(&client.chunks) {
             QuicScan::Done(hello) => {
                 assert_eq!(hello.sni.as_deref(), Some(sni), "{capture}");
                 assert_eq!(hello.alpn, vec!["h3".to_owned()], "{capture}");
-                assert_eq!(hello.ja4, "q13d0310h3_55b375c5d22e_cd85d2d88918", "{capture}");
+                assert_eq!(
+                    hello.ja4, "q13d0310h3_55b375c5d22e_cd85d2d88918",
+                    "{capture}"
+                );
             }
             other => panic!("{capture}: {other:?}"),
         }
@@ -203,13 +246,17 @@ fn crypto_frames_out_of_order_across_two_initials() {
     first.extend(crypto_frame(100, b));
     let second = crypto_frame(0, a);
     for version in [QUIC_V1, QUIC_V2] {
-        let datagrams = vec![
+        let datagrams = [
             seal_client_initial(version, DCID, b"client", 0, &first),
             seal_client_initial(version, DCID, b"client", 1, &second),
         ];
         let mut scanner = QuicInitialScanner::new();
         assert_eq!(scanner.feed(&datagrams[0]), &QuicScan::NeedMore);
-        assert_eq!(scanner.feed(&datagrams[1]), &QuicScan::Done(expected(&message)), "version {version:#x}");
+        assert_eq!(
+            scanner.feed(&datagrams[1]),
+            &QuicScan::Done(expected(&message)),
+            "version {version:#x}"
+        );
         assert_eq!(expected(&message).ja4.get(..1), Some("q"));
     }
 }
@@ -235,7 +282,13 @@ fn first_copy_wins_over_a_conflicting_retransmission() {
     forged[n - 1] ^= 0xff;
     let packets = vec![
         seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, &message[..n - 20])),
-        seal_client_initial(QUIC_V1, DCID, &[], 1, &crypto_frame(n as u64 - 30, &message[n - 30..])),
+        seal_client_initial(
+            QUIC_V1,
+            DCID,
+            &[],
+            1,
+            &crypto_frame(n as u64 - 30, &message[n - 30..]),
+        ),
         seal_client_initial(QUIC_V1, DCID, &[], 2, &crypto_frame(0, &forged)),
     ];
     assert_eq!(scan(&packets), QuicScan::Done(expected(&message)));
@@ -246,7 +299,13 @@ fn keys_of_a_new_dcid_after_retry() {
     let message = real_hello_message();
     let packets = vec![
         seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, &message[..200])),
-        seal_client_initial(QUIC_V1, b"retry-cid-1234", &[], 1, &crypto_frame(200, &message[200..])),
+        seal_client_initial(
+            QUIC_V1,
+            b"retry-cid-1234",
+            &[],
+            1,
+            &crypto_frame(200, &message[200..]),
+        ),
     ];
     assert_eq!(scan(&packets), QuicScan::Done(expected(&message)));
 }
@@ -269,15 +328,30 @@ fn coalesced_packets_in_one_datagram() {
     let (a, b) = message.split_at(150);
     // Handshake (type 2) first, then an Initial, then 0-RTT (type 1), then another Initial.
     let mut datagram = other_long_packet(0xe0, 40);
-    datagram.extend(seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, a)));
+    datagram.extend(seal_client_initial(
+        QUIC_V1,
+        DCID,
+        &[],
+        0,
+        &crypto_frame(0, a),
+    ));
     datagram.extend(other_long_packet(0xd0, 30));
-    datagram.extend(seal_client_initial(QUIC_V1, DCID, &[], 1, &crypto_frame(150, b)));
+    datagram.extend(seal_client_initial(
+        QUIC_V1,
+        DCID,
+        &[],
+        1,
+        &crypto_frame(150, b),
+    ));
     assert_eq!(scan(&[datagram]), QuicScan::Done(expected(&message)));
 }
 
 #[test]
 fn not_quic_and_ignored_packets() {
-    assert_eq!(scan(&[b"\x12\x34\x01\x00\x00\x01\x00\x00".to_vec()]), QuicScan::NotQuic);
+    assert_eq!(
+        scan(&[b"\x12\x34\x01\x00\x00\x01\x00\x00".to_vec()]),
+        QuicScan::NotQuic
+    );
     assert_eq!(scan(&[vec![]]), QuicScan::NotQuic);
     // A short-header packet first: nothing to read.
     assert_eq!(scan(&[vec![0x40; 1200]]), QuicScan::NotQuic);
@@ -301,7 +375,13 @@ fn not_quic_and_ignored_packets() {
     assert_eq!(scan(&[corrupted]), QuicScan::NeedMore);
     // Short-header packets after the first datagram are ignored.
     let mut scanner = QuicInitialScanner::new();
-    scanner.feed(&seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, &[1, 0, 1])));
+    scanner.feed(&seal_client_initial(
+        QUIC_V1,
+        DCID,
+        &[],
+        0,
+        &crypto_frame(0, &[1, 0, 1]),
+    ));
     assert_eq!(scanner.feed(&[0x40; 100]), &QuicScan::NeedMore);
 }
 
@@ -309,23 +389,52 @@ fn not_quic_and_ignored_packets() {
 fn malformed_and_bounded() {
     // The CRYPTO stream does not start with a ClientHello.
     let packet = seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, &[2, 0, 0, 1, 0]));
-    assert_eq!(scan(&[packet]), QuicScan::Malformed("first CRYPTO message is not a ClientHello"));
+    assert_eq!(
+        scan(&[packet]),
+        QuicScan::Malformed("first CRYPTO message is not a ClientHello")
+    );
     // CRYPTO data beyond 64 KiB.
     let packet = seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(70_000, b"abc"));
-    assert_eq!(scan(&[packet]), QuicScan::Malformed("CRYPTO data beyond 64 KiB"));
+    assert_eq!(
+        scan(&[packet]),
+        QuicScan::Malformed("CRYPTO data beyond 64 KiB")
+    );
     // A ClientHello header announcing 16 MiB.
-    let packet = seal_client_initial(QUIC_V1, DCID, &[], 0, &crypto_frame(0, &[1, 0xff, 0xff, 0xff]));
-    assert_eq!(scan(&[packet]), QuicScan::Malformed("ClientHello larger than 64 KiB"));
+    let packet = seal_client_initial(
+        QUIC_V1,
+        DCID,
+        &[],
+        0,
+        &crypto_frame(0, &[1, 0xff, 0xff, 0xff]),
+    );
+    assert_eq!(
+        scan(&[packet]),
+        QuicScan::Malformed("ClientHello larger than 64 KiB")
+    );
     // A CRYPTO frame whose length runs past the packet.
-    let packet = seal_client_initial(QUIC_V1, DCID, &[], 0, &[0x06, 0x00, 0x80, 0x00, 0x10, 0x00, 1, 2]);
-    assert_eq!(scan(&[packet]), QuicScan::Malformed("CRYPTO frame runs past the packet"));
+    let packet = seal_client_initial(
+        QUIC_V1,
+        DCID,
+        &[],
+        0,
+        &[0x06, 0x00, 0x80, 0x00, 0x10, 0x00, 1, 2],
+    );
+    assert_eq!(
+        scan(&[packet]),
+        QuicScan::Malformed("CRYPTO frame runs past the packet")
+    );
     // Endless Initials that never complete the ClientHello stop after 64.
     let mut scanner = QuicInitialScanner::new();
     let mut state = QuicScan::NeedMore;
     for pn in 0..100u32 {
-        state = scanner.feed(&seal_client_initial(QUIC_V1, DCID, &[], pn, &[0x01])).clone();
+        state = scanner
+            .feed(&seal_client_initial(QUIC_V1, DCID, &[], pn, &[0x01]))
+            .clone();
     }
-    assert_eq!(state, QuicScan::Malformed("no complete ClientHello in the first 64 Initial packets"));
+    assert_eq!(
+        state,
+        QuicScan::Malformed("no complete ClientHello in the first 64 Initial packets")
+    );
 }
 
 proptest! {

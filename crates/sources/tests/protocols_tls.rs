@@ -7,7 +7,9 @@ mod protocols_support;
 use proptest::prelude::*;
 use protocols_support::{Direction, Proto, directions, read_text};
 use ringfence_model::Transport;
-use ringfence_sources::capture::tls::{ClientHello, ClientHelloScanner, HelloScan, parse_client_hello_message};
+use ringfence_sources::capture::tls::{
+    ClientHello, ClientHelloScanner, HelloScan, parse_client_hello_message,
+};
 
 fn scan(chunks: &[Vec<u8>]) -> HelloScan {
     let mut scanner = ClientHelloScanner::new();
@@ -21,8 +23,10 @@ fn scan(chunks: &[Vec<u8>]) -> HelloScan {
 
 /// Checks every stream of `capture` that the reference gives a JA4 for; returns how many.
 fn check_capture(capture: &str) -> usize {
-    let expected: serde_json::Value =
-        serde_json::from_str(&read_text(&format!("ja4/python/test/testdata/{capture}.json"))).expect("reference JSON");
+    let expected: serde_json::Value = serde_json::from_str(&read_text(&format!(
+        "ja4/python/test/testdata/{capture}.json"
+    )))
+    .expect("reference JSON");
     let dirs = directions(&format!("ja4/pcap/{capture}"));
     let mut checked = 0;
     for entry in expected.as_array().expect("array") {
@@ -32,8 +36,18 @@ fn check_capture(capture: &str) -> usize {
         if !want_ja4.starts_with('t') {
             continue;
         }
-        let field = |k: &str| entry[k].as_str().unwrap_or_else(|| panic!("{capture}: entry without {k}")).to_owned();
-        let (src, srcport, dst, dstport) = (field("src"), field("srcport"), field("dst"), field("dstport"));
+        let field = |k: &str| {
+            entry[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("{capture}: entry without {k}"))
+                .to_owned()
+        };
+        let (src, srcport, dst, dstport) = (
+            field("src"),
+            field("srcport"),
+            field("dst"),
+            field("dstport"),
+        );
         let matching: Vec<&Direction> = dirs
             .iter()
             .filter(|d| {
@@ -44,7 +58,10 @@ fn check_capture(capture: &str) -> usize {
                     && d.dst.port().to_string() == dstport
             })
             .collect();
-        assert!(!matching.is_empty(), "{capture}: no client stream {src}:{srcport} -> {dst}:{dstport}");
+        assert!(
+            !matching.is_empty(),
+            "{capture}: no client stream {src}:{srcport} -> {dst}:{dstport}"
+        );
         let results: Vec<HelloScan> = matching.iter().map(|d| scan(&d.chunks)).collect();
         let hello = results
             .iter()
@@ -63,7 +80,12 @@ fn check_capture(capture: &str) -> usize {
             assert_eq!(hello.ja4_r, want_r, "{capture} stream {}", entry["stream"]);
         }
         if let Some(domain) = entry.get("domain").and_then(|v| v.as_str()) {
-            assert_eq!(hello.sni.as_deref(), Some(domain), "{capture} stream {}", entry["stream"]);
+            assert_eq!(
+                hello.sni.as_deref(),
+                Some(domain),
+                "{capture} stream {}",
+                entry["stream"]
+            );
         }
         checked += 1;
     }
@@ -97,21 +119,35 @@ fn ja4_and_sni_match_reference_alpn_h2() {
 #[test]
 fn ja4_non_ascii_alpn_follows_the_specification() {
     let dirs = directions("ja4/pcap/tls-non-ascii-alpn.pcapng");
-    let client = dirs.iter().find(|d| d.proto == Proto::Tcp && d.dst.port() == 443).expect("client stream");
+    let client = dirs
+        .iter()
+        .find(|d| d.proto == Proto::Tcp && d.dst.port() == 443)
+        .expect("client stream");
     let HelloScan::Done(hello) = scan(&client.chunks) else {
         panic!("no ClientHello");
     };
     assert_eq!(hello.alpn.first().map(String::as_str), Some("\\xba\\xad"));
     assert_eq!(hello.ja4, "t13d1516bd_8daaf6152771_e5627efa2ab1");
-    let reference: serde_json::Value =
-        serde_json::from_str(&read_text("ja4/python/test/testdata/tls-non-ascii-alpn.pcapng.json")).expect("json");
-    assert_eq!(reference[0]["JA4.1"], "t13d151699_8daaf6152771_e5627efa2ab1");
+    let reference: serde_json::Value = serde_json::from_str(&read_text(
+        "ja4/python/test/testdata/tls-non-ascii-alpn.pcapng.json",
+    ))
+    .expect("json");
+    assert_eq!(
+        reference[0]["JA4.1"],
+        "t13d151699_8daaf6152771_e5627efa2ab1"
+    );
     assert_eq!(hello.sni.as_deref(), reference[0]["domain"].as_str());
 }
 
 #[test]
 fn ja4_matches_reference_other_captures() {
-    for capture in ["tls-handshake.pcapng", "browsers-x509.pcapng", "latest.pcapng", "ipv6.pcapng", "v6.pcap"] {
+    for capture in [
+        "tls-handshake.pcapng",
+        "browsers-x509.pcapng",
+        "latest.pcapng",
+        "ipv6.pcapng",
+        "v6.pcap",
+    ] {
         check_capture(capture);
     }
 }
@@ -139,7 +175,11 @@ fn every_two_way_split_gives_the_same_hello() {
     assert_eq!(want.sni.as_deref(), Some("clientservices.googleapis.com"));
     for split in 0..=stream.len().min(4096) {
         let (a, b) = stream.split_at(split);
-        assert_eq!(scan(&[a.to_vec(), b.to_vec()]), HelloScan::Done(want.clone()), "split at {split}");
+        assert_eq!(
+            scan(&[a.to_vec(), b.to_vec()]),
+            HelloScan::Done(want.clone()),
+            "split at {split}"
+        );
     }
 }
 
@@ -174,7 +214,11 @@ fn hello_split_across_many_records() {
     let message = sample_message();
     let want = parse_client_hello_message(&message, Transport::Tcp).expect("parse");
     for size in [1, 2, 3, 4, 5, 7, 100, 511] {
-        assert_eq!(scan(&[into_records(&message, size)]), HelloScan::Done(want.clone()), "record size {size}");
+        assert_eq!(
+            scan(&[into_records(&message, size)]),
+            HelloScan::Done(want.clone()),
+            "record size {size}"
+        );
     }
 }
 
@@ -182,8 +226,14 @@ fn hello_split_across_many_records() {
 fn not_tls_and_malformed() {
     assert_eq!(scan(&[b"GET / HTTP/1.1\r\n".to_vec()]), HelloScan::NotTls);
     assert_eq!(scan(&[vec![22, 2, 0]]), HelloScan::NotTls);
-    assert_eq!(scan(&[vec![22, 3, 1, 0, 0]]), HelloScan::Malformed("empty TLS handshake record"));
-    assert_eq!(scan(&[vec![22, 3, 1, 0xff, 0xff]]), HelloScan::Malformed("TLS record longer than the protocol allows"));
+    assert_eq!(
+        scan(&[vec![22, 3, 1, 0, 0]]),
+        HelloScan::Malformed("empty TLS handshake record")
+    );
+    assert_eq!(
+        scan(&[vec![22, 3, 1, 0xff, 0xff]]),
+        HelloScan::Malformed("TLS record longer than the protocol allows")
+    );
     // A ServerHello (type 2) first.
     assert_eq!(
         scan(&[vec![22, 3, 3, 0, 4, 2, 0, 0, 0]]),
@@ -193,7 +243,10 @@ fn not_tls_and_malformed() {
     let message = sample_message();
     let mut stream = into_records(&message[..10], 10);
     stream.extend_from_slice(&[21, 3, 3, 0, 2, 2, 40]);
-    assert_eq!(scan(&[stream]), HelloScan::Malformed("ClientHello interrupted by a non-handshake record"));
+    assert_eq!(
+        scan(&[stream]),
+        HelloScan::Malformed("ClientHello interrupted by a non-handshake record")
+    );
     // A handshake message header claiming more than 64 KiB.
     assert_eq!(
         scan(&[vec![22, 3, 1, 0, 4, 1, 0x01, 0x00, 0x01]]),
@@ -244,12 +297,17 @@ fn sni_extension(name: &[u8]) -> Vec<u8> {
 
 #[test]
 fn sni_is_escaped_and_bounded() {
-    let hello = parse_client_hello_message(&build_hello(&[(0, sni_extension(b"a\\b\x01\xffc.example"))]), Transport::Tcp)
-        .expect("parse");
+    let hello = parse_client_hello_message(
+        &build_hello(&[(0, sni_extension(b"a\\b\x01\xffc.example"))]),
+        Transport::Tcp,
+    )
+    .expect("parse");
     assert_eq!(hello.sni.as_deref(), Some("a\\x5cb\\x01\\xffc.example"));
     // A 60 000-byte name is kept to 255 bytes.
     let long = vec![b'x'; 60_000];
-    let hello = parse_client_hello_message(&build_hello(&[(0, sni_extension(&long))]), Transport::Tcp).expect("parse");
+    let hello =
+        parse_client_hello_message(&build_hello(&[(0, sni_extension(&long))]), Transport::Tcp)
+            .expect("parse");
     assert_eq!(hello.sni.map(|s| s.len()), Some(255));
 }
 
@@ -259,7 +317,12 @@ fn version_alpn_and_ja4_of_a_built_hello() {
     let versions = vec![6, 0x7a, 0x7a, 0x03, 0x04, 0x03, 0x03];
     let sigalgs = vec![0, 4, 0x04, 0x03, 0x08, 0x04];
     let hello = parse_client_hello_message(
-        &build_hello(&[(0x0a0a, vec![]), (0x0010, alpn), (0x002b, versions), (0x000d, sigalgs)]),
+        &build_hello(&[
+            (0x0a0a, vec![]),
+            (0x0010, alpn),
+            (0x002b, versions),
+            (0x000d, sigalgs),
+        ]),
         Transport::Udp,
     )
     .expect("parse");

@@ -94,7 +94,9 @@ fn read_name(message: &[u8], start: usize) -> Result<(String, usize), DnsError> 
                 if wire_len + 1 > MAX_NAME_WIRE_LEN {
                     return Err(DnsError::NameTooLong);
                 }
-                let label = message.get(pos + 1..pos + 1 + label_len).ok_or(DnsError::Truncated("name"))?;
+                let label = message
+                    .get(pos + 1..pos + 1 + label_len)
+                    .ok_or(DnsError::Truncated("name"))?;
                 if !raw.is_empty() {
                     raw.push(b'.');
                 }
@@ -173,11 +175,15 @@ pub fn parse_message(bytes: &[u8]) -> Result<DnsMessage, DnsError> {
 fn read_record(message: &[u8], pos: usize) -> Result<(DnsRecord, usize), DnsError> {
     let (name, after) = read_name(message, pos)?;
     let rtype = be16(message, after, "record")?;
-    let ttl_bytes = message.get(after + 4..after + 8).ok_or(DnsError::Truncated("record"))?;
+    let ttl_bytes = message
+        .get(after + 4..after + 8)
+        .ok_or(DnsError::Truncated("record"))?;
     let ttl = u32::from_be_bytes([ttl_bytes[0], ttl_bytes[1], ttl_bytes[2], ttl_bytes[3]]);
     let rdlength = usize::from(be16(message, after + 8, "record")?);
     let rdata_at = after + 10;
-    let rdata = message.get(rdata_at..rdata_at + rdlength).ok_or(DnsError::Truncated("record data"))?;
+    let rdata = message
+        .get(rdata_at..rdata_at + rdlength)
+        .ok_or(DnsError::Truncated("record data"))?;
     let data = match (rtype, rdata.len()) {
         (TYPE_A, 4) => DnsData::A(Ipv4Addr::new(rdata[0], rdata[1], rdata[2], rdata[3])),
         (TYPE_AAAA, 16) => {
@@ -214,7 +220,10 @@ pub fn answer_chains(message: &DnsMessage) -> Vec<AnswerChain> {
         return chains;
     }
     for question in &message.questions {
-        if chains.iter().any(|c: &AnswerChain| c.query == question.name) {
+        if chains
+            .iter()
+            .any(|c: &AnswerChain| c.query == question.name)
+        {
             continue;
         }
         let mut current = question.name.clone();
@@ -276,7 +285,11 @@ impl TcpDnsScanner {
         Self::default()
     }
 
-    pub fn feed(&mut self, mut data: &[u8], mut on_message: impl FnMut(Result<DnsMessage, DnsError>)) {
+    pub fn feed(
+        &mut self,
+        mut data: &[u8],
+        mut on_message: impl FnMut(Result<DnsMessage, DnsError>),
+    ) {
         while !data.is_empty() {
             match self.length {
                 None => {

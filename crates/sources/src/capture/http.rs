@@ -78,13 +78,11 @@ fn method_ok(line: &[u8]) -> Option<bool> {
 fn head_end(buf: &[u8], from: usize) -> Option<usize> {
     let start = from.saturating_sub(3);
     let tail = buf.get(start..)?;
-    tail.windows(2)
-        .enumerate()
-        .find_map(|(i, w)| match w {
-            [b'\n', b'\n'] => Some(start + i + 2),
-            [b'\n', b'\r'] if tail.get(i + 2) == Some(&b'\n') => Some(start + i + 3),
-            _ => None,
-        })
+    tail.windows(2).enumerate().find_map(|(i, w)| match w {
+        [b'\n', b'\n'] => Some(start + i + 2),
+        [b'\n', b'\r'] if tail.get(i + 2) == Some(&b'\n') => Some(start + i + 3),
+        _ => None,
+    })
 }
 
 /// How the body of a request is framed.
@@ -99,8 +97,14 @@ struct Head {
 }
 
 fn trim(bytes: &[u8]) -> &[u8] {
-    let start = bytes.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|b| !matches!(b, b' ' | b'\t' | b'\r')).map_or(start, |e| e + 1);
+    let start = bytes
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .map_or(start, |e| e + 1);
     bytes.get(start..end.max(start)).unwrap_or_default()
 }
 
@@ -108,7 +112,8 @@ fn parse_head(head: &[u8]) -> Result<Head, &'static str> {
     let mut lines = head.split(|b| *b == b'\n');
     let request_line = trim(lines.next().unwrap_or_default());
     let mut parts = request_line.split(|b| *b == b' ').filter(|p| !p.is_empty());
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
         return Err("request line without method, target and version");
     };
     let Some(version) = version.strip_prefix(b"HTTP/") else {
@@ -146,7 +151,11 @@ fn parse_head(head: &[u8]) -> Result<Head, &'static str> {
             content_length = Some(parsed);
         } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
             // Chunked when it is the last coding applied (RFC 9112 §6.3).
-            let last = value.split(|b| *b == b',').next_back().map(trim).unwrap_or_default();
+            let last = value
+                .split(|b| *b == b',')
+                .next_back()
+                .map(trim)
+                .unwrap_or_default();
             chunked = last.eq_ignore_ascii_case(b"chunked");
         }
     }
@@ -187,7 +196,11 @@ impl HttpRequestScanner {
                 Phase::Body(left) => {
                     let skip = usize::try_from(left).unwrap_or(usize::MAX).min(data.len());
                     let left = left - skip as u64;
-                    self.phase = if left == 0 { Phase::Head } else { Phase::Body(left) };
+                    self.phase = if left == 0 {
+                        Phase::Head
+                    } else {
+                        Phase::Body(left)
+                    };
                     data.get(skip..).unwrap_or_default()
                 }
                 Phase::ChunkData(left) => {
@@ -205,11 +218,18 @@ impl HttpRequestScanner {
         }
     }
 
-    fn feed_head<'d>(&mut self, data: &'d [u8], on_request: &mut impl FnMut(HttpRequest)) -> &'d [u8] {
+    fn feed_head<'d>(
+        &mut self,
+        data: &'d [u8],
+        on_request: &mut impl FnMut(HttpRequest),
+    ) -> &'d [u8] {
         let mut data = data;
         // Empty lines before a request line are tolerated (RFC 9112 §2.2).
         if self.buf.is_empty() {
-            let skip = data.iter().position(|b| !matches!(b, b'\r' | b'\n')).unwrap_or(data.len());
+            let skip = data
+                .iter()
+                .position(|b| !matches!(b, b'\r' | b'\n'))
+                .unwrap_or(data.len());
             data = data.get(skip..).unwrap_or_default();
             if data.is_empty() {
                 return data;
@@ -217,7 +237,8 @@ impl HttpRequestScanner {
         }
         let searched = self.buf.len();
         let room = MAX_HEAD.saturating_sub(self.buf.len()).min(data.len());
-        self.buf.extend_from_slice(data.get(..room).unwrap_or_default());
+        self.buf
+            .extend_from_slice(data.get(..room).unwrap_or_default());
         if method_ok(&self.buf) == Some(false) {
             self.state = if self.requests == 0 {
                 HttpScanState::NotHttp
@@ -281,7 +302,8 @@ impl HttpRequestScanner {
             self.state = HttpScanState::Stopped("chunk-size line too long");
             return &[];
         }
-        self.buf.extend_from_slice(data.get(..newline).unwrap_or_default());
+        self.buf
+            .extend_from_slice(data.get(..newline).unwrap_or_default());
         let rest = data.get(newline + 1..).unwrap_or_default();
         let line = std::mem::take(&mut self.buf);
         let line = trim(&line);
@@ -293,7 +315,11 @@ impl HttpRequestScanner {
             };
             return rest;
         }
-        let size_text = line.split(|b| *b == b';').next().map(trim).unwrap_or_default();
+        let size_text = line
+            .split(|b| *b == b';')
+            .next()
+            .map(trim)
+            .unwrap_or_default();
         let size = std::str::from_utf8(size_text)
             .ok()
             .filter(|s| !s.is_empty() && s.len() <= 16)

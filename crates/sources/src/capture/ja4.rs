@@ -53,7 +53,9 @@ fn alpn_code(alpn: Option<&[u8]>) -> String {
         return "00".to_owned();
     };
     match (value.first(), value.last()) {
-        (Some(&first), Some(&last)) if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() => {
+        (Some(&first), Some(&last))
+            if first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric() =>
+        {
             format!("{}{}", first as char, last as char)
         }
         (Some(&first), Some(&last)) => {
@@ -85,8 +87,18 @@ fn truncated_sha256(text: &str) -> String {
 /// The three parts before hashing: the `a` prefix, the sorted cipher list, and the sorted extension
 /// list (without SNI and ALPN) joined with the signature algorithms.
 fn parts(input: &Ja4Input<'_>) -> (String, String, String) {
-    let mut ciphers: Vec<u16> = input.ciphers.iter().copied().filter(|c| !is_grease(*c)).collect();
-    let extensions: Vec<u16> = input.extensions.iter().copied().filter(|e| !is_grease(*e)).collect();
+    let mut ciphers: Vec<u16> = input
+        .ciphers
+        .iter()
+        .copied()
+        .filter(|c| !is_grease(*c))
+        .collect();
+    let extensions: Vec<u16> = input
+        .extensions
+        .iter()
+        .copied()
+        .filter(|e| !is_grease(*e))
+        .collect();
     let a = format!(
         "{}{}{}{:02}{:02}{}",
         input.protocol,
@@ -97,10 +109,17 @@ fn parts(input: &Ja4Input<'_>) -> (String, String, String) {
         alpn_code(input.first_alpn),
     );
     ciphers.sort_unstable();
-    let mut hashed_extensions: Vec<u16> = extensions.into_iter().filter(|e| *e != 0x0000 && *e != 0x0010).collect();
+    let mut hashed_extensions: Vec<u16> = extensions
+        .into_iter()
+        .filter(|e| *e != 0x0000 && *e != 0x0010)
+        .collect();
     hashed_extensions.sort_unstable();
-    let signature_algorithms: Vec<u16> =
-        input.signature_algorithms.iter().copied().filter(|s| !is_grease(*s)).collect();
+    let signature_algorithms: Vec<u16> = input
+        .signature_algorithms
+        .iter()
+        .copied()
+        .filter(|s| !is_grease(*s))
+        .collect();
     let mut c = hex_list(&hashed_extensions);
     if !signature_algorithms.is_empty() {
         c.push('_');

@@ -51,7 +51,13 @@ pub fn crypto_frame(offset: u64, data: &[u8]) -> Vec<u8> {
 /// 0x6b3343cf; any other version is sealed with the v1 salt and labels and v1 type bits), the given
 /// DCID and SCID (each at most 20 bytes are used), an empty token, a 4-byte packet number, and
 /// `frames` as the plaintext payload padded with PADDING so the datagram is at least 1200 bytes.
-pub fn seal_client_initial(version: u32, dcid: &[u8], scid: &[u8], packet_number: u32, frames: &[u8]) -> Vec<u8> {
+pub fn seal_client_initial(
+    version: u32,
+    dcid: &[u8],
+    scid: &[u8],
+    packet_number: u32,
+    frames: &[u8],
+) -> Vec<u8> {
     let dcid = dcid.get(..dcid.len().min(20)).unwrap_or_default();
     let scid = scid.get(..scid.len().min(20)).unwrap_or_default();
     let params = version_params(version).unwrap_or(V1_PARAMS);
@@ -66,7 +72,13 @@ pub fn seal_client_initial(version: u32, dcid: &[u8], scid: &[u8], packet_number
     header.extend_from_slice(scid);
     header.push(0); // token length
     // The Length field uses 2 bytes when it fits (as real clients do), else 4.
-    let length_field_len = |payload_len: usize| if payload_len + PN_LEN + TAG_LEN < 1 << 14 { 2 } else { 4 };
+    let length_field_len = |payload_len: usize| {
+        if payload_len + PN_LEN + TAG_LEN < 1 << 14 {
+            2
+        } else {
+            4
+        }
+    };
     let mut payload_len = frames.len().max(1);
     let fixed = header.len() + PN_LEN + TAG_LEN;
     if fixed + length_field_len(payload_len) + payload_len < MIN_INITIAL_DATAGRAM {
@@ -169,7 +181,10 @@ impl CryptoStream {
             }
         }
         while self.contiguous < self.data.len()
-            && self.present.get(self.contiguous / 64).is_some_and(|w| w & (1 << (self.contiguous % 64)) != 0)
+            && self
+                .present
+                .get(self.contiguous / 64)
+                .is_some_and(|w| w & (1 << (self.contiguous % 64)) != 0)
         {
             self.contiguous += 1;
         }
@@ -234,7 +249,10 @@ fn walk_long_header(datagram: &[u8]) -> Walk<'_> {
     if first & 0x80 == 0 {
         return Walk::Stop;
     }
-    let Some(version) = datagram.get(1..5).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]])) else {
+    let Some(version) = datagram
+        .get(1..5)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
         return Walk::Stop;
     };
     let Some(params) = version_params(version) else {
@@ -267,7 +285,10 @@ fn walk_long_header(datagram: &[u8]) -> Walk<'_> {
         let Some(token_len) = read_varint(datagram, &mut pos) else {
             return Walk::Stop;
         };
-        let Some(after_token) = usize::try_from(token_len).ok().and_then(|t| pos.checked_add(t)) else {
+        let Some(after_token) = usize::try_from(token_len)
+            .ok()
+            .and_then(|t| pos.checked_add(t))
+        else {
             return Walk::Stop;
         };
         pos = after_token;
@@ -305,14 +326,17 @@ fn looks_like_quic(datagram: &[u8]) -> bool {
     let (Some(&first), Some(version)) = (datagram.first(), datagram.get(1..5)) else {
         return false;
     };
-    let is_gquic = matches!(version.first(), Some(b'Q' | b'T')) && version.iter().skip(1).all(u8::is_ascii_digit);
+    let is_gquic = matches!(version.first(), Some(b'Q' | b'T'))
+        && version.iter().skip(1).all(u8::is_ascii_digit);
     if first & 0x80 == 0 || version == [0, 0, 0, 0] || is_gquic {
         return false;
     }
     let Some(dcid_len) = datagram.get(5).map(|l| usize::from(*l)) else {
         return false;
     };
-    datagram.get(6 + dcid_len).is_some_and(|scid_len| 7 + dcid_len + usize::from(*scid_len) <= datagram.len())
+    datagram
+        .get(6 + dcid_len)
+        .is_some_and(|scid_len| 7 + dcid_len + usize::from(*scid_len) <= datagram.len())
 }
 
 /// Recovers a full packet number from its truncated encoding (RFC 9000 §A.3).
@@ -333,7 +357,11 @@ fn decode_packet_number(largest: Option<u64>, truncated: u64, pn_bits: u32) -> u
 
 /// Removes header protection and decrypts one Initial packet with `keys`: the full packet number
 /// and the plaintext payload, or `None` when the AEAD tag does not verify.
-fn unprotect(keys: &InitialKeys, packet: &LongPacket<'_>, largest_pn: Option<u64>) -> Option<(u64, Vec<u8>)> {
+fn unprotect(
+    keys: &InitialKeys,
+    packet: &LongPacket<'_>,
+    largest_pn: Option<u64>,
+) -> Option<(u64, Vec<u8>)> {
     let sample_at = packet.pn_offset + 4;
     let sample = packet.packet.get(sample_at..sample_at + SAMPLE_LEN)?;
     let mut sample_block = [0u8; SAMPLE_LEN];
@@ -393,7 +421,10 @@ impl QuicInitialScanner {
                 Walk::Stop => break,
             }
         }
-        if self.state.is_none() && self.largest_pn.is_none() && self.datagrams >= MAX_DATAGRAMS_WITHOUT_INITIAL {
+        if self.state.is_none()
+            && self.largest_pn.is_none()
+            && self.datagrams >= MAX_DATAGRAMS_WITHOUT_INITIAL
+        {
             self.state = Some(QuicScan::NotQuic);
         }
         self.state()
@@ -407,7 +438,9 @@ impl QuicInitialScanner {
     fn open_initial(&mut self, packet: &LongPacket<'_>) {
         self.initial_packets += 1;
         if self.initial_packets > MAX_INITIAL_PACKETS {
-            self.state = Some(QuicScan::Malformed("no complete ClientHello in the first 64 Initial packets"));
+            self.state = Some(QuicScan::Malformed(
+                "no complete ClientHello in the first 64 Initial packets",
+            ));
             return;
         }
         let mut opened = None;
@@ -419,8 +452,14 @@ impl QuicInitialScanner {
                 break;
             }
         }
-        if opened.is_none() && !self.keys.iter().any(|(v, d, _)| *v == packet.version && d.as_slice() == packet.dcid) {
-            let keys = version_params(packet.version).and_then(|params| InitialKeys::new(&params, packet.dcid));
+        if opened.is_none()
+            && !self
+                .keys
+                .iter()
+                .any(|(v, d, _)| *v == packet.version && d.as_slice() == packet.dcid)
+        {
+            let keys = version_params(packet.version)
+                .and_then(|params| InitialKeys::new(&params, packet.dcid));
             if let Some(keys) = keys
                 && let Some(result) = unprotect(&keys, packet, self.largest_pn)
             {
@@ -437,7 +476,10 @@ impl QuicInitialScanner {
         let Some((packet_number, plaintext)) = opened else {
             return;
         };
-        self.largest_pn = Some(self.largest_pn.map_or(packet_number, |l| l.max(packet_number)));
+        self.largest_pn = Some(
+            self.largest_pn
+                .map_or(packet_number, |l| l.max(packet_number)),
+        );
         if let Err(reason) = self.take_frames(&plaintext) {
             self.state = Some(QuicScan::Malformed(reason));
             return;
@@ -476,8 +518,10 @@ impl QuicInitialScanner {
                     }
                 }
                 0x06 => {
-                    let (Some(offset), Some(len)) = (read_varint(payload, &mut pos), read_varint(payload, &mut pos))
-                    else {
+                    let (Some(offset), Some(len)) = (
+                        read_varint(payload, &mut pos),
+                        read_varint(payload, &mut pos),
+                    ) else {
                         return Ok(());
                     };
                     let Some(data) = usize::try_from(len)
@@ -508,10 +552,15 @@ impl QuicInitialScanner {
             return;
         };
         if header.first() != Some(&1) {
-            self.state = Some(QuicScan::Malformed("first CRYPTO message is not a ClientHello"));
+            self.state = Some(QuicScan::Malformed(
+                "first CRYPTO message is not a ClientHello",
+            ));
             return;
         }
-        let total = 4 + header.iter().skip(1).fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let total = 4 + header
+            .iter()
+            .skip(1)
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         if total > MAX_CRYPTO_STREAM {
             self.state = Some(QuicScan::Malformed("ClientHello larger than 64 KiB"));
             return;
@@ -533,7 +582,10 @@ mod tests {
 
     #[test]
     fn packet_number_recovery_rfc9000_a3() {
-        assert_eq!(decode_packet_number(Some(0xa82f_30ea), 0x9b32, 16), 0xa82f_9b32);
+        assert_eq!(
+            decode_packet_number(Some(0xa82f_30ea), 0x9b32, 16),
+            0xa82f_9b32
+        );
         assert_eq!(decode_packet_number(None, 0, 32), 0);
         assert_eq!(decode_packet_number(None, 2, 32), 2);
         assert_eq!(decode_packet_number(Some(0xff), 0x01, 8), 0x101);
@@ -542,7 +594,16 @@ mod tests {
 
     #[test]
     fn varints_round_trip() {
-        for value in [0u64, 63, 64, 16_383, 16_384, (1 << 30) - 1, 1 << 30, (1 << 62) - 1] {
+        for value in [
+            0u64,
+            63,
+            64,
+            16_383,
+            16_384,
+            (1 << 30) - 1,
+            1 << 30,
+            (1 << 62) - 1,
+        ] {
             let mut out = Vec::new();
             encode_varint(value, &mut out);
             let mut pos = 0;
@@ -553,7 +614,10 @@ mod tests {
         assert_eq!(read_varint(&[0x80, 0x01], &mut pos), None);
         // RFC 9000 §A.1 examples.
         let mut pos = 0;
-        assert_eq!(read_varint(&[0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c], &mut pos), Some(151_288_809_941_952_652));
+        assert_eq!(
+            read_varint(&[0xc2, 0x19, 0x7c, 0x5e, 0xff, 0x14, 0xe8, 0x8c], &mut pos),
+            Some(151_288_809_941_952_652)
+        );
         let mut pos = 0;
         assert_eq!(read_varint(&[0x7b, 0xbd], &mut pos), Some(15_293));
     }

@@ -171,7 +171,12 @@ impl InitialKeys {
     }
 
     /// Encrypts `payload` in place and returns the tag.
-    pub fn seal(&self, packet_number: u64, header: &[u8], payload: &mut [u8]) -> Option<[u8; TAG_LEN]> {
+    pub fn seal(
+        &self,
+        packet_number: u64,
+        header: &[u8],
+        payload: &mut [u8],
+    ) -> Option<[u8; TAG_LEN]> {
         let nonce = self.nonce(packet_number);
         let tag = self
             .aead
@@ -183,10 +188,21 @@ impl InitialKeys {
     }
 
     /// Decrypts `payload` in place; `false` when the tag does not verify (wrong keys or tampering).
-    pub fn open(&self, packet_number: u64, header: &[u8], payload: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
+    pub fn open(
+        &self,
+        packet_number: u64,
+        header: &[u8],
+        payload: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> bool {
         let nonce = self.nonce(packet_number);
         self.aead
-            .decrypt_in_place_detached(Nonce::from_slice(&nonce), header, payload, Tag::from_slice(tag))
+            .decrypt_in_place_detached(
+                Nonce::from_slice(&nonce),
+                header,
+                payload,
+                Tag::from_slice(tag),
+            )
             .is_ok()
     }
 }

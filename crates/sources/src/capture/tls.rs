@@ -78,22 +78,32 @@ impl<'a> Reader<'a> {
     }
     fn u16(&mut self, what: &'static str) -> Result<u16, &'static str> {
         let b = self.take(2, what)?;
-        Ok(u16::from_be_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]))
+        Ok(u16::from_be_bytes([
+            b.first().copied().unwrap_or(0),
+            b.get(1).copied().unwrap_or(0),
+        ]))
     }
     fn u16_list(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
-        bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]))
+        bytes
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
     }
 }
 
 /// Parses one complete handshake message (type 1 with its 4-byte header) — shared by TLS and QUIC.
 /// `transport` selects the JA4 protocol letter: TCP gives `t`, UDP (QUIC) gives `q`.
-pub fn parse_client_hello_message(message: &[u8], transport: Transport) -> Result<ClientHello, &'static str> {
+pub fn parse_client_hello_message(
+    message: &[u8],
+    transport: Transport,
+) -> Result<ClientHello, &'static str> {
     let mut header = Reader::new(message);
     if header.u8("empty handshake message")? != HANDSHAKE_CLIENT_HELLO {
         return Err("handshake message is not a ClientHello");
     }
     let len_bytes = header.take(3, "truncated handshake header")?;
-    let len = len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    let len = len_bytes
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
     let body = header.take(len, "truncated ClientHello")?;
 
     let mut r = Reader::new(body);
@@ -102,10 +112,11 @@ pub fn parse_client_hello_message(message: &[u8], transport: Transport) -> Resul
     let session_id_len = usize::from(r.u8("truncated session id")?);
     r.take(session_id_len, "truncated session id")?;
     let ciphers_len = usize::from(r.u16("truncated cipher suites")?);
-    if ciphers_len % 2 != 0 {
+    if !ciphers_len.is_multiple_of(2) {
         return Err("odd cipher suites length");
     }
-    let ciphers: Vec<u16> = Reader::u16_list(r.take(ciphers_len, "truncated cipher suites")?).collect();
+    let ciphers: Vec<u16> =
+        Reader::u16_list(r.take(ciphers_len, "truncated cipher suites")?).collect();
     let compression_len = usize::from(r.u8("truncated compression methods")?);
     r.take(compression_len, "truncated compression methods")?;
 
@@ -132,12 +143,14 @@ pub fn parse_client_hello_message(message: &[u8], transport: Transport) -> Resul
                         sni = parse_sni(data);
                     }
                 }
-                0x0010 => {
-                    if alpn.is_empty() {
-                        let values = parse_alpn(data);
-                        first_alpn = values.first().copied();
-                        alpn = values.iter().take(MAX_ALPN_VALUES).map(|v| escape_bytes(v)).collect();
-                    }
+                0x0010 if alpn.is_empty() => {
+                    let values = parse_alpn(data);
+                    first_alpn = values.first().copied();
+                    alpn = values
+                        .iter()
+                        .take(MAX_ALPN_VALUES)
+                        .map(|v| escape_bytes(v))
+                        .collect();
                 }
                 0x002b => supported_versions = parse_supported_versions(data),
                 0x000d => signature_algorithms = parse_signature_algorithms(data),
@@ -178,7 +191,9 @@ fn parse_sni(data: &[u8]) -> Option<String> {
         let name_len = usize::from(list.u16("").ok()?);
         let name = list.take(name_len, "").ok()?;
         if name_type == 0 {
-            let kept = name.get(..name.len().min(MAX_SNI_BYTES)).unwrap_or_default();
+            let kept = name
+                .get(..name.len().min(MAX_SNI_BYTES))
+                .unwrap_or_default();
             return Some(escape_bytes(kept));
         }
     }
@@ -283,7 +298,10 @@ impl ClientHelloScanner {
                 let want = 5 - self.record_header_len;
                 let n = want.min(data.len());
                 let (head, rest) = data.split_at(n);
-                for (dst, src) in self.record_header[self.record_header_len..].iter_mut().zip(head) {
+                for (dst, src) in self.record_header[self.record_header_len..]
+                    .iter_mut()
+                    .zip(head)
+                {
                     *dst = *src;
                 }
                 self.record_header_len += n;
@@ -293,11 +311,15 @@ impl ClientHelloScanner {
                     break;
                 }
                 if self.record_header_len == 5 {
-                    let len = usize::from(u16::from_be_bytes([self.record_header[3], self.record_header[4]]));
+                    let len = usize::from(u16::from_be_bytes([
+                        self.record_header[3],
+                        self.record_header[4],
+                    ]));
                     if len == 0 {
                         self.state = HelloScan::Malformed("empty TLS handshake record");
                     } else if len > MAX_RECORD {
-                        self.state = HelloScan::Malformed("TLS record longer than the protocol allows");
+                        self.state =
+                            HelloScan::Malformed("TLS record longer than the protocol allows");
                     } else {
                         self.record_remaining = len;
                         self.records_seen += 1;
@@ -318,7 +340,10 @@ impl ClientHelloScanner {
     /// Judges the record header bytes read so far: the first record decides TLS or not; later
     /// records must stay handshake records until the ClientHello is complete.
     fn check_header_prefix(&self) -> Option<HelloScan> {
-        let header = self.record_header.get(..self.record_header_len).unwrap_or_default();
+        let header = self
+            .record_header
+            .get(..self.record_header_len)
+            .unwrap_or_default();
         let first_record = self.records_seen == 0;
         if let Some(&content_type) = header.first()
             && content_type != CONTENT_HANDSHAKE
@@ -386,6 +411,10 @@ impl ClientHelloScanner {
     /// The full length of the handshake message (header included) once its header is known.
     fn message_len(&self) -> Option<usize> {
         let header = self.handshake.get(1..4)?;
-        Some(4 + header.iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b)))
+        Some(
+            4 + header
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b)),
+        )
     }
 }

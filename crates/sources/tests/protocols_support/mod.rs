@@ -12,7 +12,9 @@ use std::net::{IpAddr, SocketAddr};
 
 /// `../shared/data/captures/<rel>` from the crate directory; panics when the data is missing.
 pub fn data_path(rel: &str) -> std::path::PathBuf {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/captures").join(rel);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/captures")
+        .join(rel);
     assert!(
         path.exists(),
         "test data missing: {} (install /work/shared/data as described in DESIGN.md)",
@@ -52,7 +54,8 @@ impl Direction {
 /// a 4-tuple already seen starts a new connection (port reuse), unless it retransmits the SYN.
 pub fn directions(rel: &str) -> Vec<Direction> {
     let file = std::fs::File::open(data_path(rel)).unwrap_or_else(|e| panic!("open {rel}: {e}"));
-    let mut reader = create_reader(1 << 20, file).unwrap_or_else(|e| panic!("pcap reader {rel}: {e:?}"));
+    let mut reader =
+        create_reader(1 << 20, file).unwrap_or_else(|e| panic!("pcap reader {rel}: {e:?}"));
     let mut link_types: Vec<u32> = Vec::new();
     let mut out: Vec<Direction> = Vec::new();
     let mut index: HashMap<(Proto, SocketAddr, SocketAddr), usize> = HashMap::new();
@@ -64,14 +67,17 @@ pub fn directions(rel: &str) -> Vec<Direction> {
                         link_types = vec![header.network.0 as u32];
                         None
                     }
-                    PcapBlockOwned::Legacy(b) => Some((link_types.first().copied().unwrap_or(1), b.data.to_vec())),
+                    PcapBlockOwned::Legacy(b) => {
+                        Some((link_types.first().copied().unwrap_or(1), b.data.to_vec()))
+                    }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         link_types.push(idb.linktype.0 as u32);
                         None
                     }
-                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
-                        Some((link_types.get(epb.if_id as usize).copied().unwrap_or(1), epb.data.to_vec()))
-                    }
+                    PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => Some((
+                        link_types.get(epb.if_id as usize).copied().unwrap_or(1),
+                        epb.data.to_vec(),
+                    )),
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         Some((link_types.first().copied().unwrap_or(1), spb.data.to_vec()))
                     }
@@ -83,7 +89,9 @@ pub fn directions(rel: &str) -> Vec<Direction> {
                 }
             }
             Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => reader.refill().unwrap_or_else(|e| panic!("refill {rel}: {e:?}")),
+            Err(PcapError::Incomplete(_)) => reader
+                .refill()
+                .unwrap_or_else(|e| panic!("refill {rel}: {e:?}")),
             Err(e) => panic!("reading {rel}: {e:?}"),
         }
     }
@@ -110,8 +118,14 @@ fn take_frame(
         return;
     };
     let (src_ip, dst_ip): (IpAddr, IpAddr) = match &packet.net {
-        Some(NetSlice::Ipv4(ip)) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
-        Some(NetSlice::Ipv6(ip)) => (ip.header().source_addr().into(), ip.header().destination_addr().into()),
+        Some(NetSlice::Ipv4(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        Some(NetSlice::Ipv6(ip)) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
         _ => return,
     };
     match &packet.transport {
@@ -122,12 +136,20 @@ fn take_frame(
             let seq = tcp.sequence_number();
             // A SYN starts a new connection unless it retransmits the SYN of the current one.
             let new_connection = |d: &Direction| {
-                tcp.syn() && !tcp.ack() && (!d.chunks.is_empty() || d.next_seq != Some(seq.wrapping_add(1)))
+                tcp.syn()
+                    && !tcp.ack()
+                    && (!d.chunks.is_empty() || d.next_seq != Some(seq.wrapping_add(1)))
             };
             let slot = match index.get(&key) {
                 Some(&i) if !new_connection(&out[i]) => i,
                 _ => {
-                    out.push(Direction { proto: Proto::Tcp, src, dst, chunks: Vec::new(), next_seq: None });
+                    out.push(Direction {
+                        proto: Proto::Tcp,
+                        src,
+                        dst,
+                        chunks: Vec::new(),
+                        next_seq: None,
+                    });
                     index.insert(key, out.len() - 1);
                     out.len() - 1
                 }
@@ -143,7 +165,11 @@ fn take_frame(
             }
             let next = *dir.next_seq.get_or_insert(seq);
             let behind = next.wrapping_sub(seq) as i32;
-            let fresh = if behind > 0 { payload.get(behind as usize..).unwrap_or_default() } else { payload };
+            let fresh = if behind > 0 {
+                payload.get(behind as usize..).unwrap_or_default()
+            } else {
+                payload
+            };
             if !fresh.is_empty() {
                 dir.chunks.push(fresh.to_vec());
                 dir.next_seq = Some(seq.wrapping_add(payload.len() as u32));
@@ -154,7 +180,13 @@ fn take_frame(
             let dst = SocketAddr::new(dst_ip, udp.destination_port());
             let key = (Proto::Udp, src, dst);
             let slot = *index.entry(key).or_insert_with(|| {
-                out.push(Direction { proto: Proto::Udp, src, dst, chunks: Vec::new(), next_seq: None });
+                out.push(Direction {
+                    proto: Proto::Udp,
+                    src,
+                    dst,
+                    chunks: Vec::new(),
+                    next_seq: None,
+                });
                 out.len() - 1
             });
             out[slot].chunks.push(udp.payload().to_vec());
