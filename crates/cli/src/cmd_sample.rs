@@ -1,7 +1,7 @@
 //! `ringfence sample capture`: writes the project's own realistic, deterministic sample capture.
 
 use crate::exit;
-use ringfence_samples::{DEFAULT_TARGET_BYTES, SampleConfig, SampleStats, parse_size, write_capture};
+use ringfence_samples::{SampleConfig, SampleStats, parse_size, write_capture};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,7 +40,10 @@ pub fn run(args: SampleArgs) -> ExitCode {
 }
 
 fn capture(args: &CaptureArgs) -> ExitCode {
-    let config = SampleConfig { seed: args.seed, target_bytes: args.size };
+    let config = SampleConfig {
+        seed: args.seed,
+        target_bytes: args.size,
+    };
     let result = if args.out.as_os_str() == "-" {
         let stdout = io::stdout();
         write_capture(&config, stdout.lock())
@@ -101,14 +104,21 @@ fn summary(out: &mut impl Write, path: &Path, stats: &SampleStats) -> io::Result
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ringfence_samples::DEFAULT_TARGET_BYTES;
 
     #[test]
     fn writes_the_file_under_its_name_and_no_partial() {
         let dir = std::env::temp_dir().join(format!("ringfence-sample-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("sample.pcap");
-        let stats = write_file(&path, &SampleConfig { seed: 1, target_bytes: DEFAULT_TARGET_BYTES / 64 })
-            .expect("write sample");
+        let stats = write_file(
+            &path,
+            &SampleConfig {
+                seed: 1,
+                target_bytes: DEFAULT_TARGET_BYTES / 64,
+            },
+        )
+        .expect("write sample");
         let len = std::fs::metadata(&path).expect("written").len();
         assert_eq!(len, stats.bytes);
         assert!(!dir.join("sample.pcap.partial").exists());
