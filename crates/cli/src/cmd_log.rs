@@ -113,7 +113,8 @@ fn open(dir: &Path, keys: &KeyArgs) -> Result<Log, ExitCode> {
     }
     if let Some(w) = &keys.witnesses {
         let text = read_small(w, 256 * 1024).map_err(|e| fail(USAGE, e))?;
-        let policy = Policy::parse(text.as_bytes()).map_err(|e| fail(USAGE, format!("{}: {e}", w.display())))?;
+        let policy = Policy::parse(text.as_bytes())
+            .map_err(|e| fail(USAGE, format!("{}: {e}", w.display())))?;
         opts.witnesses = Some(policy);
     }
     Log::open_with(dir, opts).map_err(|e| fail(USAGE, e))
@@ -129,7 +130,12 @@ pub fn run(args: LogArgs) -> ExitCode {
 fn run_inner(args: LogArgs) -> Result<ExitCode, ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.command {
-        LogCommand::Init { dir, origin, key, vkey } => {
+        LogCommand::Init {
+            dir,
+            origin,
+            key,
+            vkey,
+        } => {
             let key = key.unwrap_or_else(|| default_key_path(&dir));
             let vkey_path = vkey.unwrap_or_else(|| default_vkey_path(&dir));
             let v = init_log(&dir, &origin, &key, &vkey_path).map_err(|e| fail(USAGE, e))?;
@@ -142,14 +148,22 @@ fn run_inner(args: LogArgs) -> Result<ExitCode, ExitCode> {
                 default_witnesses_path(&dir).display()
             );
         }
-        LogCommand::Append { dir, files, keys, receipts } => {
+        LogCommand::Append {
+            dir,
+            files,
+            keys,
+            receipts,
+        } => {
             let mut entries = Vec::with_capacity(files.len());
             for f in &files {
                 let bytes = read_small(f, ringfence_ledger::entry::MAX_COMMITMENT_BYTES as u64)
                     .map_err(|e| fail(USAGE, e))?
                     .into_bytes();
                 // Accept the file with or without one trailing newline; log the canonical bytes.
-                let bytes = bytes.strip_suffix(b"\n").map(<[u8]>::to_vec).unwrap_or(bytes);
+                let bytes = bytes
+                    .strip_suffix(b"\n")
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or(bytes);
                 ringfence_ledger::entry::check_canonical_json(&bytes)
                     .map_err(|e| fail(USAGE, format!("{}: {e}", f.display())))?;
                 entries.push(bytes);
@@ -162,8 +176,9 @@ fn run_inner(args: LogArgs) -> Result<ExitCode, ExitCode> {
                     let proof = log.receipt(*i).map_err(|e| fail(USAGE, e))?;
                     let mut path = f.clone().into_os_string();
                     path.push(".tlog-proof");
-                    std::fs::write(&path, proof.to_text())
-                        .map_err(|e| fail(USAGE, format!("{}: {e}", PathBuf::from(&path).display())))?;
+                    std::fs::write(&path, proof.to_text()).map_err(|e| {
+                        fail(USAGE, format!("{}: {e}", PathBuf::from(&path).display()))
+                    })?;
                 }
             }
         }
@@ -172,7 +187,12 @@ fn run_inner(args: LogArgs) -> Result<ExitCode, ExitCode> {
             let proof = log.receipt(index).map_err(|e| fail(USAGE, e))?;
             let _ = out.write_all(&proof.to_text());
         }
-        LogCommand::Consistency { dir, old, new, keys } => {
+        LogCommand::Consistency {
+            dir,
+            old,
+            new,
+            keys,
+        } => {
             let log = open(&dir, &keys)?;
             let (_, cp) = log.checkpoint().map_err(|e| fail(USAGE, e))?;
             let new = new.unwrap_or(cp.size);

@@ -58,14 +58,25 @@ pub fn run(args: WitnessArgs) -> ExitCode {
                 Ok(k) => k,
                 Err(e) => return fail(e),
             };
-            if let Err(e) = ringfence_ledger::durable::create_private(&key, format!("{}\n", k.to_skey()).as_bytes()) {
+            if let Err(e) = ringfence_ledger::durable::create_private(
+                &key,
+                format!("{}\n", k.to_skey()).as_bytes(),
+            ) {
                 return fail(format!("{}: {e}", key.display()));
             }
             println!("{}", k.verifier().to_vkey());
             ExitCode::SUCCESS
         }
-        WitnessCommand::Serve { key, logs, state, listen } => {
-            let key = match read_small(&key, 4096).map_err(|e| e.to_string()).and_then(|t| SignerKey::parse(&t)) {
+        WitnessCommand::Serve {
+            key,
+            logs,
+            state,
+            listen,
+        } => {
+            let key = match read_small(&key, 4096)
+                .map_err(|e| e.to_string())
+                .and_then(|t| SignerKey::parse(&t))
+            {
                 Ok(k) => k,
                 Err(e) => return fail(format!("{}: {e}", key.display())),
             };
@@ -80,7 +91,10 @@ pub fn run(args: WitnessArgs) -> ExitCode {
                 Ok(w) => Arc::new(w),
                 Err(e) => return fail(e),
             };
-            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => return fail(e),
             };

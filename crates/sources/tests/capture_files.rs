@@ -169,7 +169,10 @@ fn every_shared_capture_reads_and_decodes_with_digests_matching_sources() {
     let frames: u64 = totals.iter().map(|t| t.0).sum();
     let packets: u64 = totals.iter().map(|t| t.1).sum();
     assert!(frames > 110_000, "frames {frames}");
-    assert!(packets * 100 > frames * 95, "packets {packets} of {frames} frames");
+    assert!(
+        packets * 100 > frames * 95,
+        "packets {packets} of {frames} frames"
+    );
 }
 
 #[test]
@@ -178,7 +181,11 @@ fn frame_counts_and_times_match_tshark() {
     let cases = [
         ("ndpi/pcap/1kxun.pcap", 1723, None),
         // Big-endian microsecond pcap.
-        ("ndpi/pcap/nfsv2.pcap", 156, Some((944_207_338, 400_000_000))),
+        (
+            "ndpi/pcap/nfsv2.pcap",
+            156,
+            Some((944_207_338, 400_000_000)),
+        ),
         ("ndpi/pcap/sctp.cap", 4, None),
         // Little-endian nanosecond pcap.
         (
@@ -204,8 +211,15 @@ fn frame_counts_and_times_match_tshark() {
         assert_eq!(summary.frames, count, "{rel}");
         assert_eq!(summary.problem_count, 0, "{rel}: {:?}", summary.problems);
         let numbers: Vec<u64> = records.iter().map(|r| r.0).collect();
-        assert_eq!(numbers, (1..=count).collect::<Vec<_>>(), "{rel}: record numbers");
-        assert!(records.windows(2).all(|w| w[0].1 < w[1].1), "{rel}: offsets");
+        assert_eq!(
+            numbers,
+            (1..=count).collect::<Vec<_>>(),
+            "{rel}: record numbers"
+        );
+        assert!(
+            records.windows(2).all(|w| w[0].1 < w[1].1),
+            "{rel}: offsets"
+        );
         if let Some((secs, nanos)) = first_time {
             let t = first.expect("a frame");
             assert_eq!(t.nanos(), secs * 1_000_000_000 + nanos, "{rel}: first time");
@@ -238,7 +252,10 @@ fn link_types_across_the_ndpi_captures() {
     let mut seen = BTreeSet::new();
     for entry in std::fs::read_dir(data_dir("ndpi/pcap")).expect("dir") {
         let path = entry.expect("entry").path();
-        if is_capture(&path) && std::fs::metadata(&path).map(|m| m.len() < 200_000).unwrap_or(false)
+        if is_capture(&path)
+            && std::fs::metadata(&path)
+                .map(|m| m.len() < 200_000)
+                .unwrap_or(false)
         {
             seen.extend(decode_path(&path.to_string_lossy()).links);
         }
@@ -266,9 +283,18 @@ fn ip_in_ip_tunnels_yield_inner_connections() {
     let a = ip("2001:470:1f17:13f:3e97:eff:fe73:4dec");
     let b = ip("2604:a880:1:20::224:b001");
     let fb = ip("2a03:2880:1010:6f03:face:b00c::2");
-    assert_eq!(count(&o, |p| p.src == a && p.dst == b && p.src_port == 60205), 14);
-    assert_eq!(count(&o, |p| p.src == b && p.dst == a && p.dst_port == 60205), 14);
-    assert_eq!(count(&o, |p| p.src == a && p.dst == fb && p.src_port == 53234), 18);
+    assert_eq!(
+        count(&o, |p| p.src == a && p.dst == b && p.src_port == 60205),
+        14
+    );
+    assert_eq!(
+        count(&o, |p| p.src == b && p.dst == a && p.dst_port == 60205),
+        14
+    );
+    assert_eq!(
+        count(&o, |p| p.src == a && p.dst == fb && p.src_port == 53234),
+        18
+    );
     assert_eq!(count(&o, |p| p.src == fb && p.dst == a), 16);
 
     let o = decode_path(&capture("ndpi/pcap/4in6tunnel.pcap"));
@@ -279,15 +305,21 @@ fn ip_in_ip_tunnels_yield_inner_connections() {
 
     // nDPI: UDP 10.10.100.25:62367 -> 10.10.101.2:17000, 5 packets.
     let o = decode_path(&capture("ndpi/pcap/4in4tunnel.pcap"));
-    assert_eq!(count(&o, |p| p.src == ip("10.10.100.25")
-        && p.dst_port == 17000
-        && p.tunnels == [Tunnel::IpInIp]), 5);
+    assert_eq!(
+        count(&o, |p| p.src == ip("10.10.100.25")
+            && p.dst_port == 17000
+            && p.tunnels == [Tunnel::IpInIp]),
+        5
+    );
 
     let o = decode_path(&capture("ndpi/pcap/6in6tunnel.pcap"));
-    assert_eq!(count(&o, |p| p.src == ip("dead::beef")
-        && p.dst == ip("cafe::babe")
-        && p.proto == "udp"
-        && p.tunnels == [Tunnel::IpInIp]), 2);
+    assert_eq!(
+        count(&o, |p| p.src == ip("dead::beef")
+            && p.dst == ip("cafe::babe")
+            && p.proto == "udp"
+            && p.tunnels == [Tunnel::IpInIp]),
+        2
+    );
 }
 
 #[test]
@@ -295,22 +327,38 @@ fn gre_erspan_vxlan_geneve_and_teredo_tunnels() {
     // GRE → ERSPAN II → Ethernet → UDP → VXLAN-GPE → Ethernet → TCP 65174 → 80 (as tshark shows).
     let o = decode_path(&capture("ja4/pcap/gre-erspan-vxlan.pcap"));
     assert_eq!(o.packets.len(), 7);
-    assert!(o.packets.iter().all(|p| p.tunnels == [Tunnel::Gre, Tunnel::Vxlan]
-        && p.proto == "tcp"
-        && (p.src_port == 65174 || p.dst_port == 65174)));
+    assert!(
+        o.packets
+            .iter()
+            .all(|p| p.tunnels == [Tunnel::Gre, Tunnel::Vxlan]
+                && p.proto == "tcp"
+                && (p.src_port == 65174 || p.dst_port == 65174))
+    );
 
     let o = decode_path(&capture("ja4/pcap/gre-sample.pcap"));
     assert_eq!(o.packets.len(), 40);
     assert!(o.packets.iter().all(|p| p.tunnels == [Tunnel::Gre]));
-    assert_eq!(count(&o, |p| p.proto == "tcp" && (p.src_port == 22 || p.dst_port == 22)), 22);
+    assert_eq!(
+        count(&o, |p| p.proto == "tcp"
+            && (p.src_port == 22 || p.dst_port == 22)),
+        22
+    );
 
     let o = decode_path(&capture("ja4/pcap/tcpdump-geneve.pcap"));
     assert_eq!(o.packets.len(), 39);
     assert!(o.packets.iter().all(|p| p.tunnels == [Tunnel::Geneve]));
-    assert_eq!(count(&o, |p| p.proto == "tcp" && p.src == ip("30.0.0.2") && p.src_port == 51225), 17);
+    assert_eq!(
+        count(&o, |p| p.proto == "tcp"
+            && p.src == ip("30.0.0.2")
+            && p.src_port == 51225),
+        17
+    );
 
     let o = decode_path(&capture("ndpi/pcap/gre.pcapng"));
-    assert_eq!(count(&o, |p| p.tunnels == [Tunnel::Gre] && p.dst_port == 5060), 1);
+    assert_eq!(
+        count(&o, |p| p.tunnels == [Tunnel::Gre] && p.dst_port == 5060),
+        1
+    );
 
     // nDPI's vxlan.pcap: the Facebook TLS connections and DNS inside VXLAN.
     let o = decode_path(&capture("ndpi/pcap/vxlan.pcap"));
@@ -321,7 +369,11 @@ fn gre_erspan_vxlan_geneve_and_teredo_tunnels() {
 
     let o = decode_path(&capture("ndpi/pcap/teredo.pcap"));
     assert_eq!(o.packets.len(), 24);
-    assert!(o.packets.iter().all(|p| p.tunnels == [Tunnel::Teredo] && p.src.is_ipv6()));
+    assert!(
+        o.packets
+            .iter()
+            .all(|p| p.tunnels == [Tunnel::Teredo] && p.src.is_ipv6())
+    );
 }
 
 #[test]

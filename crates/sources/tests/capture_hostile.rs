@@ -2,10 +2,10 @@
 //! pcapng written here byte by byte, and frames built with etherparse for each decoding path.
 
 use etherparse::PacketBuilder;
+use ringfence_model::Timestamp;
 use ringfence_sources::capture::{
     CaptureError, CaptureReader, Decoded, Decoder, Frame, LinkType, TransportHeader, Tunnel,
 };
-use ringfence_model::Timestamp;
 use sha2::{Digest, Sha256};
 use std::io::{Cursor, Write};
 use std::path::Path;
@@ -17,7 +17,9 @@ fn shared(rel: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("test data missing: {}: {e}", path.display()))
 }
 
-fn read_bytes(bytes: Vec<u8>) -> Result<(u64, ringfence_sources::capture::ReadSummary), CaptureError> {
+fn read_bytes(
+    bytes: Vec<u8>,
+) -> Result<(u64, ringfence_sources::capture::ReadSummary), CaptureError> {
     let mut reader = CaptureReader::from_reader("mem", Box::new(Cursor::new(bytes)))?;
     let mut decoder = Decoder::new();
     let mut frames = 0;
@@ -33,7 +35,12 @@ fn non_captures_are_refused_at_offset_zero() {
     let cases: [(&str, Vec<u8>); 4] = [
         ("empty", Vec::new()),
         ("text", b"this is a text file, not a capture\n".repeat(10)),
-        ("random", (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect()),
+        (
+            "random",
+            (0..4096u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+        ),
         ("gzip of text", gzip(b"hello, not a capture")),
     ];
     for (name, bytes) in cases {
@@ -76,7 +83,10 @@ fn truncated_captures_report_where_they_end() {
                 Err(CaptureError::NotACapture { offset, reason, .. }) => {
                     // Only a cut inside the file header (pcapng: the first block) may refuse.
                     assert_eq!(offset, 0);
-                    assert!(reason.contains("header") && cut < 256, "{rel} cut at {cut}: {reason}");
+                    assert!(
+                        reason.contains("header") && cut < 256,
+                        "{rel} cut at {cut}: {reason}"
+                    );
                 }
                 Err(e) => panic!("{rel} cut at {cut}: {e}"),
                 Ok((frames, s)) => {
@@ -128,7 +138,11 @@ fn absurd_pcap_caplen_stops_with_a_problem() {
     assert_eq!(frames, 1);
     assert_eq!(s.problem_count, 1);
     assert_eq!(s.problems[0].offset, second as u64);
-    assert!(s.problems[0].reason.contains("exceeds"), "{}", s.problems[0].reason);
+    assert!(
+        s.problems[0].reason.contains("exceeds"),
+        "{}",
+        s.problems[0].reason
+    );
 }
 
 /// Little-endian pcapng writer for the tests below.
@@ -195,7 +209,11 @@ fn udp_v4(payload: &[u8]) -> Vec<u8> {
 
 fn tcp_v6_ethernet() -> Vec<u8> {
     let builder = PacketBuilder::ethernet2([1; 6], [2; 6])
-        .ipv6([0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 64)
+        .ipv6(
+            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            [0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2],
+            64,
+        )
         .tcp(40000, 443, 7, 1024)
         .syn();
     let mut out = Vec::new();
@@ -224,20 +242,32 @@ fn pcapng_with_several_interfaces_resolutions_and_block_kinds() {
 
     let mut reader = CaptureReader::from_reader("ng", Box::new(Cursor::new(bytes))).expect("open");
     let mut seen = Vec::new();
-    let summary = reader.for_each_frame(|f| seen.push((f.link_type, f.time, f.record, f.data.len())));
+    let summary =
+        reader.for_each_frame(|f| seen.push((f.link_type, f.time, f.record, f.data.len())));
     assert_eq!(seen.len(), 5);
     assert_eq!(seen[0].0, LinkType::ETHERNET);
     assert_eq!(seen[0].1, Timestamp::from_secs_nanos(1_700_000_000, 1_000));
     assert_eq!(seen[1].0, LinkType::IPV4);
-    assert_eq!(seen[1].1, Timestamp::from_secs_nanos(1_700_000_000, 123_456_789));
+    assert_eq!(
+        seen[1].1,
+        Timestamp::from_secs_nanos(1_700_000_000, 123_456_789)
+    );
     assert_eq!(seen[2].0, LinkType::IPV4);
     assert_eq!(seen[2].1, Timestamp::from_secs_nanos(1_700_000_001, 0));
     assert_eq!(seen[3].0, LinkType::ETHERNET); // SPB: first interface
     assert_eq!(seen[4].0, LinkType::IPV6);
     assert_eq!(seen[4].1, Timestamp::from_secs_nanos(5, 0));
-    assert_eq!(seen.iter().map(|s| s.2).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(
+        seen.iter().map(|s| s.2).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
     assert_eq!(summary.problem_count, 2, "{:?}", summary.problems);
-    assert!(summary.problems.iter().all(|p| p.reason.contains("interface")));
+    assert!(
+        summary
+            .problems
+            .iter()
+            .all(|p| p.reason.contains("interface"))
+    );
 }
 
 #[test]
@@ -278,16 +308,35 @@ fn hand_built_frames_decode_on_each_link_type() {
         (LinkType(12), ip.clone()),
         (LinkType(14), ip.clone()),
         (LinkType::IPV4, ip.clone()),
-        (LinkType::NULL, [2u32.to_le_bytes().as_slice(), &ip].concat()),
-        (LinkType::NULL, [2u32.to_be_bytes().as_slice(), &ip].concat()),
-        (LinkType::LOOP, [2u32.to_be_bytes().as_slice(), &ip].concat()),
+        (
+            LinkType::NULL,
+            [2u32.to_le_bytes().as_slice(), &ip].concat(),
+        ),
+        (
+            LinkType::NULL,
+            [2u32.to_be_bytes().as_slice(), &ip].concat(),
+        ),
+        (
+            LinkType::LOOP,
+            [2u32.to_be_bytes().as_slice(), &ip].concat(),
+        ),
         (
             LinkType::LINUX_SLL,
-            [&[0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00][..], &ip].concat(),
+            [
+                &[0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x08, 0x00][..],
+                &ip,
+            ]
+            .concat(),
         ),
         (
             LinkType::LINUX_SLL2,
-            [&[0x08, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9][..], &ip].concat(),
+            [
+                &[
+                    0x08, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                ][..],
+                &ip,
+            ]
+            .concat(),
         ),
         (LinkType(9), [&[0xff, 0x03, 0x00, 0x21][..], &ip].concat()),
     ];
@@ -301,7 +350,10 @@ fn hand_built_frames_decode_on_each_link_type() {
             Decoded::Packet(p) => {
                 assert_eq!(
                     p.transport,
-                    TransportHeader::Udp { src_port: 5353, dst_port: 53 },
+                    TransportHeader::Udp {
+                        src_port: 5353,
+                        dst_port: 53
+                    },
                     "{link:?}"
                 );
                 assert_eq!(p.payload, b"hello");
@@ -315,7 +367,9 @@ fn hand_built_frames_decode_on_each_link_type() {
     let eth = tcp_v6_ethernet();
     match d.decode(&frame(LinkType::ETHERNET, &eth)) {
         Decoded::Packet(p) => {
-            let TransportHeader::Tcp(t) = p.transport else { panic!("not TCP") };
+            let TransportHeader::Tcp(t) = p.transport else {
+                panic!("not TCP")
+            };
             assert!(t.flags.syn());
             assert_eq!((t.src_port, t.dst_port, t.seq), (40000, 443, 7));
         }
@@ -323,9 +377,18 @@ fn hand_built_frames_decode_on_each_link_type() {
     }
     // ARP is not IP; a cut header is malformed.
     let arp = [&[0xff; 12][..], &[0x08, 0x06], &[0; 28]].concat();
-    assert!(matches!(d.decode(&frame(LinkType::ETHERNET, &arp)), Decoded::NotIp));
-    assert!(matches!(d.decode(&frame(LinkType::ETHERNET, &eth[..20])), Decoded::Malformed(_)));
-    assert!(matches!(d.decode(&frame(LinkType(147), &eth)), Decoded::NotIp));
+    assert!(matches!(
+        d.decode(&frame(LinkType::ETHERNET, &arp)),
+        Decoded::NotIp
+    ));
+    assert!(matches!(
+        d.decode(&frame(LinkType::ETHERNET, &eth[..20])),
+        Decoded::Malformed(_)
+    ));
+    assert!(matches!(
+        d.decode(&frame(LinkType(147), &eth)),
+        Decoded::NotIp
+    ));
 }
 
 #[test]
@@ -350,7 +413,10 @@ fn hand_built_tunnels_and_fragments() {
     let a = ipv4_fragment(0, true, &gre[..first_len]);
     let b = ipv4_fragment(first_len, false, &gre[first_len..]);
     let mut d = Decoder::new();
-    assert!(matches!(d.decode(&frame(LinkType::RAW, &b)), Decoded::FragmentHeld));
+    assert!(matches!(
+        d.decode(&frame(LinkType::RAW, &b)),
+        Decoded::FragmentHeld
+    ));
     assert_eq!(d.fragments_pending(), 1);
     match d.decode(&frame(LinkType::RAW, &a)) {
         Decoded::Packet(p) => {
@@ -372,5 +438,8 @@ fn hand_built_tunnels_and_fragments() {
         p.extend_from_slice(&nested);
         nested = p;
     }
-    assert!(matches!(d.decode(&frame(LinkType::RAW, &nested)), Decoded::Malformed(_)));
+    assert!(matches!(
+        d.decode(&frame(LinkType::RAW, &nested)),
+        Decoded::Malformed(_)
+    ));
 }

@@ -13,8 +13,9 @@ struct BaselineEntry {
     proto: u8,
     saddr: IpAddr,
     daddr: IpAddr,
-    sport: u16,
-    dport: u16,
+    /// Null for protocols without ports.
+    sport: Option<u16>,
+    dport: Option<u16>,
     communityid: String,
 }
 
@@ -44,13 +45,10 @@ fn community_ids_match_the_spec_baseline() {
     let entries: Vec<BaselineEntry> = serde_json::from_slice(&baseline).unwrap();
     let mut checked = 0;
     for entry in entries.iter().filter(|e| e.proto == 6 || e.proto == 17) {
-        let key = (
-            entry.proto,
-            entry.saddr,
-            entry.sport,
-            entry.daddr,
-            entry.dport,
-        );
+        let (Some(sport), Some(dport)) = (entry.sport, entry.dport) else {
+            panic!("TCP/UDP baseline entry without ports")
+        };
+        let key = (entry.proto, entry.saddr, sport, entry.daddr, dport);
         let ours = ours
             .get(&key)
             .unwrap_or_else(|| panic!("no connection for baseline packet {key:?}"));

@@ -31,13 +31,23 @@ struct NdpiFlow {
     hostname: Option<String>,
 }
 
+/// nDPI prints a single zero group of an IPv6 address as `::` too, so an address can have several
+/// (`2600:1901::7a0b::` is 2600:1901:0:7a0b::): every `::` but the last stands for one zero group.
+fn parse_ndpi_ipv6(text: &str) -> Option<IpAddr> {
+    let mut parts: Vec<&str> = text.split("::").collect();
+    let last = parts.pop()?;
+    let fixed = if parts.is_empty() {
+        last.to_string()
+    } else {
+        format!("{}::{last}", parts.join(":0:"))
+    };
+    fixed.parse().ok()
+}
+
 fn parse_endpoint(text: &str) -> Option<SocketAddr> {
     if let Some(rest) = text.strip_prefix('[') {
         let (addr, port) = rest.split_once("]:")?;
-        return Some(SocketAddr::new(
-            addr.parse::<IpAddr>().ok()?,
-            port.parse().ok()?,
-        ));
+        return Some(SocketAddr::new(parse_ndpi_ipv6(addr)?, port.parse().ok()?));
     }
     let (addr, port) = text.rsplit_once(':')?;
     Some(SocketAddr::new(
@@ -103,6 +113,24 @@ fn read_ndpi_flows(result: &std::path::Path) -> Vec<NdpiFlow> {
     flows
 }
 
+#[test]
+fn reads_ndpi_ipv6_quirk() {
+    let parsed = |text: &str| text.parse::<IpAddr>().ok();
+    assert_eq!(
+        parse_ndpi_ipv6("2600:1901::7a0b::"),
+        parsed("2600:1901:0:7a0b::")
+    );
+    assert_eq!(
+        parse_ndpi_ipv6("2600:1900:4160:5999::19::"),
+        parsed("2600:1900:4160:5999:0:19::")
+    );
+    assert_eq!(parse_ndpi_ipv6("fe80::1"), parsed("fe80::1"));
+    assert_eq!(
+        parse_ndpi_ipv6("2001:db8:1:2:3:4:5:6"),
+        parsed("2001:db8:1:2:3:4:5:6")
+    );
+}
+
 #[derive(Deserialize)]
 struct Exceptions {
     #[serde(default)]
@@ -164,12 +192,24 @@ fn every_ndpi_capture_matches_ndpi_flows_and_hostnames() {
         let expected_pairs: BTreeSet<Pair> = expected.iter().map(|f| f.pair).collect();
         let found_pairs: BTreeSet<Pair> = ours.keys().copied().collect();
         if expected_pairs != found_pairs {
-            let missing = expected_pairs.difference(&found_pairs).count();
-            let extra = found_pairs.difference(&expected_pairs).count();
-            differences.insert(
-                (name.clone(), "flows".into()),
-                format!("{missing} of nDPI's flows missing, {extra} extra"),
+            let show = |pairs: Vec<&Pair>| {
+                pairs
+                    .iter()
+                    .take(4)
+                    .map(|p| format!("{p:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let missing: Vec<&Pair> = expected_pairs.difference(&found_pairs).collect();
+            let extra: Vec<&Pair> = found_pairs.difference(&expected_pairs).collect();
+            let what = format!(
+                "{} of nDPI's flows missing ({}), {} extra ({})",
+                missing.len(),
+                show(missing.clone()),
+                extra.len(),
+                show(extra.clone())
             );
+            differences.insert((name.clone(), "flows".into()), what);
         }
         let mut unmatched = Vec::new();
         for flow in &expected {

@@ -18,9 +18,6 @@ const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
 const QUIC_DATAGRAMS: u8 = 16;
 /// TLS record type `handshake`: a client stream starting with it is tried as TLS.
 const TLS_HANDSHAKE: u8 = 0x16;
-/// QUIC versions whose Initial packets ringfence can open.
-const QUIC_V1: u32 = 0x0000_0001;
-const QUIC_V2: u32 = 0x6b33_43cf;
 
 #[derive(Debug)]
 enum ClientProtocol {
@@ -143,12 +140,9 @@ impl AppState {
     }
 
     fn feed_quic(&mut self, datagram: &[u8], findings: &mut AppFindings) {
+        // The scanner itself tells QUIC (of any version it can open) from other UDP at once.
         if matches!(self.client, ClientProtocol::Undecided) {
-            self.client = if looks_like_quic_initial(datagram) {
-                ClientProtocol::Quic(QuicInitialScanner::new())
-            } else {
-                ClientProtocol::Done
-            };
+            self.client = ClientProtocol::Quic(QuicInitialScanner::new());
         }
         if let ClientProtocol::Quic(scanner) = &mut self.client {
             match scanner.feed(datagram) {
@@ -165,18 +159,6 @@ impl AppState {
             }
         }
     }
-}
-
-/// A long-header packet of a QUIC version whose Initial keys are public.
-fn looks_like_quic_initial(datagram: &[u8]) -> bool {
-    let Some((first, rest)) = datagram.split_first() else {
-        return false;
-    };
-    let Some(version) = rest.get(..4) else {
-        return false;
-    };
-    let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
-    first & 0x80 != 0 && (version == QUIC_V1 || version == QUIC_V2)
 }
 
 /// Hands in-order client bytes to whichever parser the first byte chose.
@@ -258,17 +240,5 @@ mod tests {
         assert_eq!(host_of("example.com"), "example.com");
         assert_eq!(host_of("[2001:db8::1]:443"), "2001:db8::1");
         assert_eq!(host_of("2001:db8::1"), "2001:db8::1");
-    }
-
-    #[test]
-    fn recognises_quic_initials_of_known_versions() {
-        let mut v1 = vec![0xc3, 0, 0, 0, 1];
-        v1.extend_from_slice(&[0; 20]);
-        assert!(looks_like_quic_initial(&v1));
-        let mut v2 = vec![0xd3, 0x6b, 0x33, 0x43, 0xcf];
-        v2.extend_from_slice(&[0; 20]);
-        assert!(looks_like_quic_initial(&v2));
-        assert!(!looks_like_quic_initial(&[0x40, 0, 0, 0, 1]));
-        assert!(!looks_like_quic_initial(&[0xc3, 0, 0]));
     }
 }

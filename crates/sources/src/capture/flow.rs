@@ -89,6 +89,19 @@ impl AppFindings {
     }
 }
 
+#[derive(Clone, Copy)]
+enum Direction {
+    Forward,
+    Reverse,
+}
+
+/// Ports below this are system ports, where services listen; clients use ports above.
+const FIRST_EPHEMERAL_PORT: u16 = 1024;
+
+fn is_server_reply(src_port: u16, dst_port: u16) -> bool {
+    src_port < FIRST_EPHEMERAL_PORT && dst_port >= FIRST_EPHEMERAL_PORT
+}
+
 /// Names compare case-insensitively and without the root's trailing dot.
 fn normalise_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
@@ -112,21 +125,25 @@ pub(crate) struct Flow {
 
 impl Flow {
     /// Starts a connection from its first packet. The initiator is the sender of a SYN, the
-    /// receiver of a SYN-ACK, else the sender of the first packet.
+    /// receiver of a SYN-ACK; without either, the sender of the first packet — unless that packet
+    /// goes from a system port to an ephemeral one: a server answering a connection whose start
+    /// the capture missed.
     pub(crate) fn start(
         packet: &Packet<'_>,
         evidence: EvidenceRef,
         names: &NameCache,
     ) -> Option<Flow> {
-        let (transport, src_port, dst_port, synack) = match packet.transport {
-            TransportHeader::Tcp(tcp) => (
-                Transport::Tcp,
-                tcp.src_port,
-                tcp.dst_port,
-                tcp.flags.syn() && tcp.flags.ack(),
-            ),
+        let (transport, src_port, dst_port, handshake) = match packet.transport {
+            TransportHeader::Tcp(tcp) => {
+                let handshake = match (tcp.flags.syn(), tcp.flags.ack()) {
+                    (true, false) => Some(Direction::Forward),
+                    (true, true) => Some(Direction::Reverse),
+                    _ => None,
+                };
+                (Transport::Tcp, tcp.src_port, tcp.dst_port, handshake)
+            }
             TransportHeader::Udp { src_port, dst_port } => {
-                (Transport::Udp, src_port, dst_port, false)
+                (Transport::Udp, src_port, dst_port, None)
             }
             TransportHeader::Other { .. } => return None,
         };
@@ -137,7 +154,15 @@ impl Flow {
             resp_addr: packet.dst,
             resp_port: dst_port,
         };
-        let key = if synack { forward.reversed() } else { forward };
+        let direction = handshake.unwrap_or(if is_server_reply(src_port, dst_port) {
+            Direction::Reverse
+        } else {
+            Direction::Forward
+        });
+        let key = match direction {
+            Direction::Forward => forward,
+            Direction::Reverse => forward.reversed(),
+        };
         let mut findings = AppFindings::default();
         for label in names.names_for(key.resp_addr, packet.time) {
             let name = normalise_name(&label.query);
