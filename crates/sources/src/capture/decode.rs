@@ -153,7 +153,9 @@ impl Decoder {
                 }
                 Decap::Inner(tunnel, inner) => {
                     if !tunnels.push(tunnel) {
-                        return Decoded::Malformed("tunnels nested deeper than the decoder follows");
+                        return Decoded::Malformed(
+                            "tunnels nested deeper than the decoder follows",
+                        );
                     }
                     next = inner;
                 }

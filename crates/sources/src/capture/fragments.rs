@@ -142,7 +142,8 @@ impl Reassembler {
             self.remove(&key);
             return Outcome::Dropped("fragment extends beyond the maximum datagram size");
         };
-        if fragment.more && (fragment.data.len() % UNIT != 0 || fragment.data.is_empty()) {
+        if fragment.more && (!fragment.data.len().is_multiple_of(UNIT) || fragment.data.is_empty())
+        {
             self.remove(&key);
             return Outcome::Dropped("non-final fragment length is not a multiple of 8");
         }
@@ -285,9 +286,15 @@ mod tests {
         let payload: Vec<u8> = (0..=255u8).cycle().take(3001).collect();
         let mut r = Reassembler::new();
         let mut out = Vec::new();
-        let parts = [(1480, &payload[1480..2960], true), (2960, &payload[2960..], false)];
+        let parts = [
+            (1480, &payload[1480..2960], true),
+            (2960, &payload[2960..], false),
+        ];
         for (offset, data, more) in parts {
-            assert_eq!(r.insert(key(1), frag(offset, more, data), at(0), &mut out), Outcome::Held);
+            assert_eq!(
+                r.insert(key(1), frag(offset, more, data), at(0), &mut out),
+                Outcome::Held
+            );
         }
         // The same fragment captured twice changes nothing.
         let dup = frag(2960, false, &payload[2960..]);
@@ -302,9 +309,15 @@ mod tests {
     fn overlapping_different_data_drops_the_datagram() {
         let mut r = Reassembler::new();
         let mut out = Vec::new();
-        assert_eq!(r.insert(key(2), frag(0, true, &[1; 16]), at(0), &mut out), Outcome::Held);
+        assert_eq!(
+            r.insert(key(2), frag(0, true, &[1; 16]), at(0), &mut out),
+            Outcome::Held
+        );
         let overlap = frag(8, false, &[2; 16]);
-        assert!(matches!(r.insert(key(2), overlap, at(0), &mut out), Outcome::Dropped(_)));
+        assert!(matches!(
+            r.insert(key(2), overlap, at(0), &mut out),
+            Outcome::Dropped(_)
+        ));
         assert_eq!(r.pending(), 0);
     }
 
@@ -313,29 +326,50 @@ mod tests {
         let mut r = Reassembler::new();
         let mut out = Vec::new();
         let big = frag(65_528, false, &[0; 16]);
-        assert!(matches!(r.insert(key(3), big, at(0), &mut out), Outcome::Dropped(_)));
+        assert!(matches!(
+            r.insert(key(3), big, at(0), &mut out),
+            Outcome::Dropped(_)
+        ));
         let odd = frag(0, true, &[0; 12]);
-        assert!(matches!(r.insert(key(3), odd, at(0), &mut out), Outcome::Dropped(_)));
+        assert!(matches!(
+            r.insert(key(3), odd, at(0), &mut out),
+            Outcome::Dropped(_)
+        ));
         let cut = Fragment {
             offset: 0,
             more: true,
             data: &[0; 8],
             stated_len: 16,
         };
-        assert!(matches!(r.insert(key(3), cut, at(0), &mut out), Outcome::Dropped(_)));
+        assert!(matches!(
+            r.insert(key(3), cut, at(0), &mut out),
+            Outcome::Dropped(_)
+        ));
         // A final fragment ending before bytes already held is inconsistent.
-        assert_eq!(r.insert(key(4), frag(64, true, &[0; 8]), at(0), &mut out), Outcome::Held);
+        assert_eq!(
+            r.insert(key(4), frag(64, true, &[0; 8]), at(0), &mut out),
+            Outcome::Held
+        );
         let early_end = frag(0, false, &[0; 8]);
-        assert!(matches!(r.insert(key(4), early_end, at(0), &mut out), Outcome::Dropped(_)));
+        assert!(matches!(
+            r.insert(key(4), early_end, at(0), &mut out),
+            Outcome::Dropped(_)
+        ));
     }
 
     #[test]
     fn expires_by_capture_time_and_bounds_pending() {
         let mut r = Reassembler::new();
         let mut out = Vec::new();
-        assert_eq!(r.insert(key(5), frag(8, false, &[5; 8]), at(0), &mut out), Outcome::Held);
+        assert_eq!(
+            r.insert(key(5), frag(8, false, &[5; 8]), at(0), &mut out),
+            Outcome::Held
+        );
         // 31 s later the first half arrives: the datagram has expired, so this starts anew.
-        assert_eq!(r.insert(key(5), frag(0, true, &[5; 8]), at(31), &mut out), Outcome::Held);
+        assert_eq!(
+            r.insert(key(5), frag(0, true, &[5; 8]), at(31), &mut out),
+            Outcome::Held
+        );
         assert_eq!(r.pending(), 1);
         for id in 0..(MAX_PENDING as u32 + 10) {
             r.insert(key(1000 + id), frag(8, false, &[0; 8]), at(31), &mut out);

@@ -118,9 +118,11 @@ fn by_ethertype(mut ethertype: u16, mut rest: &[u8]) -> LinkPayload<'_> {
 
 fn llc_snap(data: &[u8]) -> LinkPayload<'_> {
     match (data.get(..3), be16(data, 6), data.get(8..)) {
-        (Some([0xaa, 0xaa, 0x03]), Some(ethertype @ (ETHERTYPE_IPV4 | ETHERTYPE_IPV6)), Some(r)) => {
-            by_ethertype(ethertype, r)
-        }
+        (
+            Some([0xaa, 0xaa, 0x03]),
+            Some(ethertype @ (ETHERTYPE_IPV4 | ETHERTYPE_IPV6)),
+            Some(r),
+        ) => by_ethertype(ethertype, r),
         _ => LinkPayload::NotIp,
     }
 }
@@ -244,8 +246,14 @@ mod tests {
         for _ in 0..20 {
             deep.extend_from_slice(&[0, 1, 0x81, 0x00]);
         }
-        assert_eq!(ethernet(&deep), LinkPayload::Malformed("too many VLAN tags"));
-        assert!(matches!(ethernet(&eth(0x8100, &[0, 1])), LinkPayload::Malformed(_)));
+        assert_eq!(
+            ethernet(&deep),
+            LinkPayload::Malformed("too many VLAN tags")
+        );
+        assert!(matches!(
+            ethernet(&eth(0x8100, &[0, 1])),
+            LinkPayload::Malformed(_)
+        ));
     }
 
     #[test]
@@ -272,7 +280,10 @@ mod tests {
             link_payload(LinkType::RAW, &[0x50]),
             LinkPayload::Malformed(_)
         ));
-        assert!(matches!(link_payload(LinkType::RAW, &[]), LinkPayload::Malformed(_)));
+        assert!(matches!(
+            link_payload(LinkType::RAW, &[]),
+            LinkPayload::Malformed(_)
+        ));
         assert_eq!(link_payload(LinkType(105), &IPV4), LinkPayload::NotIp);
     }
 
@@ -299,17 +310,28 @@ mod tests {
         let mut other = 7u32.to_le_bytes().to_vec();
         other.extend_from_slice(&IPV4);
         assert_eq!(link_payload(LinkType::NULL, &other), LinkPayload::NotIp);
-        assert!(matches!(link_payload(LinkType::NULL, &[2, 0]), LinkPayload::Malformed(_)));
+        assert!(matches!(
+            link_payload(LinkType::NULL, &[2, 0]),
+            LinkPayload::Malformed(_)
+        ));
     }
 
     #[test]
     fn linux_cooked_v1_and_v2() {
         let mut sll = vec![0, 0, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0, 0x86, 0xdd];
         sll.extend_from_slice(&IPV6);
-        assert_eq!(link_payload(LinkType::LINUX_SLL, &sll), LinkPayload::Ip(&IPV6));
-        let mut sll2 = vec![0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0];
+        assert_eq!(
+            link_payload(LinkType::LINUX_SLL, &sll),
+            LinkPayload::Ip(&IPV6)
+        );
+        let mut sll2 = vec![
+            0x08, 0x00, 0, 0, 0, 0, 0, 3, 0, 1, 0, 6, 1, 2, 3, 4, 5, 6, 0, 0,
+        ];
         sll2.extend_from_slice(&IPV4);
-        assert_eq!(link_payload(LinkType::LINUX_SLL2, &sll2), LinkPayload::Ip(&IPV4));
+        assert_eq!(
+            link_payload(LinkType::LINUX_SLL2, &sll2),
+            LinkPayload::Ip(&IPV4)
+        );
         let mut arp = sll2.clone();
         arp[0..2].copy_from_slice(&0x0806u16.to_be_bytes());
         assert_eq!(link_payload(LinkType::LINUX_SLL2, &arp), LinkPayload::NotIp);
@@ -326,10 +348,16 @@ mod tests {
         assert_eq!(link_payload(LinkType(9), &hdlc), LinkPayload::Ip(&IPV4));
         let mut compressed = vec![0x57];
         compressed.extend_from_slice(&IPV6);
-        assert_eq!(link_payload(LinkType(50), &compressed), LinkPayload::Ip(&IPV6));
+        assert_eq!(
+            link_payload(LinkType(50), &compressed),
+            LinkPayload::Ip(&IPV6)
+        );
         let mut with_dir = vec![1, 0xff, 0x03, 0x00, 0x21];
         with_dir.extend_from_slice(&IPV4);
-        assert_eq!(link_payload(LinkType(204), &with_dir), LinkPayload::Ip(&IPV4));
+        assert_eq!(
+            link_payload(LinkType(204), &with_dir),
+            LinkPayload::Ip(&IPV4)
+        );
         let lcp = [0xff, 0x03, 0xc0, 0x21, 1, 1, 0, 4];
         assert_eq!(link_payload(LinkType(9), &lcp), LinkPayload::NotIp);
         let mut chdlc = vec![0x0f, 0x00, 0x08, 0x00];

@@ -80,7 +80,9 @@ struct HashingReader(Arc<Mutex<RawInput>>);
 impl HashingReader {
     fn lock(&self) -> MutexGuard<'_, RawInput> {
         // A panic elsewhere cannot leave the digest half-updated in a way that matters here.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -277,9 +279,8 @@ impl CaptureReader {
             )));
         }
         let (kind, parser) = if magic == PCAPNG_SHB {
-            let parser = PcapNGReader::new(INITIAL_BUFFER, source).map_err(|e| {
-                not_capture(format!("pcapng section header is unreadable ({e})"))
-            })?;
+            let parser = PcapNGReader::new(INITIAL_BUFFER, source)
+                .map_err(|e| not_capture(format!("pcapng section header is unreadable ({e})")))?;
             (EvidenceKind::Pcapng, Parser::Pcapng(Box::new(parser)))
         } else if PCAP_MAGICS.contains(&u32::from_le_bytes(magic))
             || PCAP_MAGICS.contains(&u32::from_be_bytes(magic))
@@ -320,9 +321,7 @@ impl CaptureReader {
         if let Some(mut parser) = self.parser.take() {
             match &mut parser {
                 Parser::Pcap(_) => read_pcap(&mut parser, &self.raw, &mut state, &mut on_frame),
-                Parser::Pcapng(_) => {
-                    read_pcapng(&mut parser, &self.raw, &mut state, &mut on_frame)
-                }
+                Parser::Pcapng(_) => read_pcapng(&mut parser, &self.raw, &mut state, &mut on_frame),
             }
             drop(parser);
             // Whatever the parser left unread still belongs to the evidence: finish the digest
@@ -337,7 +336,9 @@ impl CaptureReader {
                         let at = self.raw.lock().bytes;
                         state.problem(
                             at,
-                            &format!("reading the rest of the raw input failed at raw byte {at}: {e}"),
+                            &format!(
+                                "reading the rest of the raw input failed at raw byte {at}: {e}"
+                            ),
                         );
                         break;
                     }
@@ -512,7 +513,9 @@ fn read_pcap(
                 }
                 Err(PcapError::Eof) => return,
                 Err(PcapError::Incomplete(_)) | Err(PcapError::BufferTooSmall) => None,
-                Err(PcapError::UnexpectedEof) => Some("the capture ends inside a record".to_owned()),
+                Err(PcapError::UnexpectedEof) => {
+                    Some("the capture ends inside a record".to_owned())
+                }
                 Err(e) => Some(format!("unreadable record ({e:?})")),
             }
         };
@@ -543,7 +546,7 @@ fn pcapng_block_len(data: &[u8], big_endian: bool) -> Option<usize> {
 /// A block length that can be trusted to skip by: at least a header and trailer, 4-aligned, and
 /// not beyond the record limit.
 fn sane_block_len(len: usize) -> bool {
-    len >= 12 && len % 4 == 0 && len <= MAX_RECORD
+    len >= 12 && len.is_multiple_of(4) && len <= MAX_RECORD
 }
 
 fn read_pcapng(
@@ -621,7 +624,10 @@ fn read_pcapng(
         {
             // The whole block is in the buffer yet the parser wants more: its inner lengths
             // (e.g. a captured length beyond the block) are inconsistent. Skip it.
-            state.problem(offset, "corrupt block skipped (inner length exceeds the block)");
+            state.problem(
+                offset,
+                "corrupt block skipped (inner length exceeds the block)",
+            );
             reader.consume(len);
             continue;
         }
@@ -701,7 +707,14 @@ fn handle_block(
             });
         }
         Block::Unknown(unknown) if unknown.block_type == OBSOLETE_PACKET_BLOCK => {
-            return obsolete_packet(unknown.data, *big_endian, interfaces, state, offset, on_frame);
+            return obsolete_packet(
+                unknown.data,
+                *big_endian,
+                interfaces,
+                state,
+                offset,
+                on_frame,
+            );
         }
         _ => {}
     }

@@ -144,7 +144,8 @@ fn vxlan(data: &[u8]) -> Decap<'_> {
 /// VXLAN-GPE: the VXLAN header with a P flag and a next-protocol byte (1 IPv4, 2 IPv6,
 /// 3 Ethernet); without the P flag the payload is Ethernet as in VXLAN.
 fn vxlan_gpe(data: &[u8]) -> Decap<'_> {
-    let (Some(&flags), Some(&next), Some(inner)) = (data.first(), data.get(3), data.get(8..)) else {
+    let (Some(&flags), Some(&next), Some(inner)) = (data.first(), data.get(3), data.get(8..))
+    else {
         return Decap::NotTunnel;
     };
     if flags & 0x08 == 0 {
@@ -235,7 +236,10 @@ mod tests {
         let mut full = vec![0xb0, 0x00, 0x65, 0x58];
         full.extend_from_slice(&[0; 12]);
         full.extend_from_slice(&[0xee; 14]);
-        assert_eq!(gre(&full), Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14])));
+        assert_eq!(
+            gre(&full),
+            Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14]))
+        );
         assert!(matches!(gre(&full[..10]), Decap::Malformed(_)));
         assert_eq!(gre(&[0, 0, 0x12, 0x34]), Decap::NotTunnel);
         assert_eq!(gre(&[0x40, 0, 0x08, 0]), Decap::NotTunnel);
@@ -246,15 +250,24 @@ mod tests {
         let mut type2 = vec![0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 1];
         type2.extend_from_slice(&[0x10; 8]);
         type2.extend_from_slice(&[0xee; 14]);
-        assert_eq!(gre(&type2), Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14])));
+        assert_eq!(
+            gre(&type2),
+            Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14]))
+        );
         let mut type1 = vec![0x00, 0x00, 0x88, 0xbe];
         type1.extend_from_slice(&[0xee; 14]);
-        assert_eq!(gre(&type1), Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14])));
+        assert_eq!(
+            gre(&type1),
+            Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14]))
+        );
         let mut type3 = vec![0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 1];
         type3.extend_from_slice(&[0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
         type3.extend_from_slice(&[0; 8]);
         type3.extend_from_slice(&[0xee; 14]);
-        assert_eq!(gre(&type3), Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14])));
+        assert_eq!(
+            gre(&type3),
+            Decap::Inner(Tunnel::Gre, Inner::Ethernet(&[0xee; 14]))
+        );
     }
 
     #[test]
@@ -320,7 +333,13 @@ mod tests {
             decapsulate(41, &V6, &none, &[]),
             Decap::Inner(Tunnel::IpInIp, Inner::Ip(&V6))
         );
-        assert!(matches!(decapsulate(4, &V6, &none, &[]), Decap::Malformed(_)));
-        assert!(matches!(decapsulate(4, &[], &none, &[]), Decap::Malformed(_)));
+        assert!(matches!(
+            decapsulate(4, &V6, &none, &[]),
+            Decap::Malformed(_)
+        ));
+        assert!(matches!(
+            decapsulate(4, &[], &none, &[]),
+            Decap::Malformed(_)
+        ));
     }
 }
