@@ -1,0 +1,1 @@
+//! The supplier catalog: organisations, ownership chains, products, and attribution.

@@ -1,0 +1,1 @@
+//! IP data sources: installation, MMDB and CSV readers, and destinations with every answer.
