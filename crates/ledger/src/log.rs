@@ -408,8 +408,10 @@ impl Log {
                 cp.size
             )));
         }
+        // Read the current tiles: they hold every complete subtree of any smaller size, whereas
+        // partial tiles of sizes that were never checkpointed do not exist.
         let reader = FsTiles(self.dir.clone());
-        consistency_proof(&mut TileNodes::new(&reader, new), old, new)
+        consistency_proof(&mut TileNodes::new(&reader, cp.size), old, new)
             .map_err(|e| LedgerError::Input(e.to_string()))
     }
 

@@ -106,7 +106,7 @@ pub fn verify_inclusion(
 }
 
 /// Checks that the tree of `size1` leaves with `root1` is a prefix of the tree of `size2`
-/// leaves with `root2`. A tree of size 0 is consistent with any tree and needs an empty proof.
+/// leaves with `root2`. `size1` must not be 0.
 pub fn verify_consistency(
     size1: u64,
     size2: u64,
@@ -120,6 +120,13 @@ pub fn verify_consistency(
             new: size2,
         });
     }
+    if size1 == 0 {
+        // Every tree extends the empty tree, so a "proof" from size 0 proves nothing; like
+        // transparency-dev/merkle we refuse it (tlog-witness handles old size 0 before this).
+        return Err(ProofError::Unprovable(
+            "consistency from the empty tree is meaningless",
+        ));
+    }
     if size1 == size2 {
         if !proof.is_empty() {
             return Err(ProofError::WrongLength {
@@ -128,15 +135,6 @@ pub fn verify_consistency(
             });
         }
         return verify_match(*root1, root2);
-    }
-    if size1 == 0 {
-        if !proof.is_empty() {
-            return Err(ProofError::WrongLength {
-                got: proof.len(),
-                want: 0,
-            });
-        }
-        return Ok(());
     }
     if proof.is_empty() {
         return Err(ProofError::WrongLength { got: 0, want: 1 });
@@ -304,7 +302,8 @@ mod tests {
                 let wrong = leaf_hash(b"other");
                 assert!(verify_inclusion(index as u64, size as u64, &wrong, &p, &root).is_err());
             }
-            for old in 0..=size {
+            assert!(verify_consistency(0, size as u64, &[], &crate::hash::empty_root(), &root).is_err());
+            for old in 1..=size {
                 let old_root = root_of_hashes(&all[..old]);
                 let p = consistency_proof(&mut MemoryTree(tree), old as u64, size as u64).unwrap();
                 verify_consistency(old as u64, size as u64, &p, &old_root, &root).unwrap();
