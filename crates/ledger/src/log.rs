@@ -308,7 +308,6 @@ impl Log {
             st.note = note;
             st.note_bytes = bytes;
         }
-        let old_size = st.edge.size();
         let mut edge = st.edge.clone();
         let mut events = Vec::new();
         let mut firsts = Vec::with_capacity(batch.len());
@@ -340,8 +339,20 @@ impl Log {
                 }
             }
         }
+        // Files of the published checkpoint must never be rewritten: a crash in the middle of
+        // rewriting one would corrupt an acknowledged state. The same path always has the same
+        // content in a consistent log, so an unchanged partial tile is simply skipped.
+        let published: std::collections::HashSet<String> = st
+            .edge
+            .partial_events()
+            .iter()
+            .map(event_path)
+            .collect();
         let mut writes = DurableBatch::default();
         for (path, bytes) in &files {
+            if published.contains(path) {
+                continue;
+            }
             writes
                 .write(&self.dir.join(path), bytes)
                 .map_err(|e| LedgerError::io(&self.dir.join(path), e))?;
@@ -381,7 +392,6 @@ impl Log {
         for dir in completed {
             let _ = std::fs::remove_dir_all(self.dir.join(dir));
         }
-        let _ = old_size;
         Ok(firsts)
     }
 
@@ -442,6 +452,14 @@ impl Log {
         })();
         let _ = st.lock.unlock();
         result
+    }
+}
+
+/// The resource path of a tile event.
+fn event_path(ev: &TileEvent) -> String {
+    match ev {
+        TileEvent::Hashes { level, n, hashes } => hash_tile_path(*level, *n, hashes.len() as u64),
+        TileEvent::Entries { n, count, .. } => entries_path(*n, *count),
     }
 }
 
