@@ -2,6 +2,7 @@
 //! the one crate that knows about the terminal.
 
 mod cmd_connections;
+mod cmd_sample;
 mod exit;
 mod progress;
 mod view;
@@ -38,6 +39,8 @@ struct Cli {
 enum Command {
     /// List every connection in packet captures, with the names used to reach the other end
     Connections(cmd_connections::ConnectionsArgs),
+    /// Write sample evidence the project generates itself (a realistic office capture)
+    Sample(cmd_sample::SampleArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Connections(args) => cmd_connections::run(args),
+        Command::Sample(args) => cmd_sample::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
