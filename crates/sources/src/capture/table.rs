@@ -201,3 +201,157 @@ fn emit_in_order(mut records: Vec<Connection>, emit: &mut impl FnMut(Connection)
     records.sort_by(|a, b| (a.first_seen, a.key, a.split).cmp(&(b.first_seen, b.key, b.split)));
     records.into_iter().for_each(emit);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::packet::{TcpFlags, TcpHeader, TunnelStack};
+    use ringfence_model::TcpState;
+    use std::net::Ipv4Addr;
+
+    fn udp(time_secs: i64, client: u32, port: u16) -> Packet<'static> {
+        Packet {
+            time: Timestamp::from_secs_nanos(time_secs, 0),
+            src: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + client)),
+            dst: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+            transport: TransportHeader::Udp {
+                src_port: port,
+                dst_port: 4000,
+            },
+            ip_len: 128,
+            payload: &[],
+            payload_len: 100,
+            tunnels: TunnelStack::default(),
+        }
+    }
+
+    fn tcp(time_secs: i64, from_client: bool, flags: u8) -> Packet<'static> {
+        let client = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
+        let server = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+        let (src, dst, src_port, dst_port) = if from_client {
+            (client, server, 50000, 443)
+        } else {
+            (server, client, 443, 50000)
+        };
+        Packet {
+            time: Timestamp::from_secs_nanos(time_secs, 0),
+            src,
+            dst,
+            transport: TransportHeader::Tcp(TcpHeader {
+                src_port,
+                dst_port,
+                seq: 1,
+                ack: 1,
+                flags: TcpFlags(flags),
+            }),
+            ip_len: 40,
+            payload: &[],
+            payload_len: 0,
+            tunnels: TunnelStack::default(),
+        }
+    }
+
+    fn run(
+        table: &mut FlowTable,
+        packets: impl IntoIterator<Item = Packet<'static>>,
+    ) -> Vec<Connection> {
+        let names = NameCache::new(16);
+        let mut dns = Vec::new();
+        let mut out = Vec::new();
+        let evidence = EvidenceRef {
+            evidence: 0,
+            record: 0,
+            offset: 0,
+        };
+        for packet in packets {
+            table.on_packet(&packet, evidence, &names, &mut dns, &mut |c| out.push(c));
+            assert!(
+                table.len() <= table.max_flows,
+                "the table outgrew its bound"
+            );
+        }
+        table.drain(&mut |c| out.push(c));
+        out
+    }
+
+    #[test]
+    fn stays_bounded_and_loses_no_packet_when_full() {
+        let mut table = FlowTable::new(FlowTimeouts::default(), 1000);
+        // 20,000 distinct flows within one second: far more than the table holds.
+        let packets = (0..20_000u32).map(|i| udp(0, i, 1024 + (i % 50_000) as u16));
+        let connections = run(&mut table, packets);
+        assert_eq!(connections.len(), 20_000);
+        assert_eq!(
+            connections.iter().map(|c| c.orig_packets).sum::<u64>(),
+            20_000
+        );
+        assert!(table.evicted_for_space > 0);
+    }
+
+    #[test]
+    fn idle_flows_end_and_a_returning_tuple_starts_a_new_connection() {
+        let mut table = FlowTable::new(FlowTimeouts::default(), 1000);
+        let packets = [udp(0, 1, 5000), udp(30, 1, 5000), udp(200, 1, 5000)];
+        let connections = run(&mut table, packets);
+        let packets_each: Vec<u64> = connections.iter().map(|c| c.orig_packets).collect();
+        assert_eq!(
+            packets_each,
+            [2, 1],
+            "60 s of UDP silence ends the first connection"
+        );
+    }
+
+    #[test]
+    fn active_timeout_splits_long_connections_without_losing_counts() {
+        let timeouts = FlowTimeouts {
+            active: Duration::from_secs(100),
+            ..FlowTimeouts::default()
+        };
+        let mut table = FlowTable::new(timeouts, 1000);
+        let packets = (0..50).map(|i| udp(i * 10, 1, 5000));
+        let connections = run(&mut table, packets);
+        assert!(
+            connections.len() >= 2,
+            "a 490 s connection is cut at least once"
+        );
+        assert!(connections.iter().all(|c| c.split));
+        assert_eq!(connections.iter().map(|c| c.orig_packets).sum::<u64>(), 50);
+    }
+
+    #[test]
+    fn tcp_states_and_port_reuse() {
+        let mut table = FlowTable::new(FlowTimeouts::default(), 1000);
+        let (syn, ack, fin, rst) = (TcpFlags::SYN, TcpFlags::ACK, TcpFlags::FIN, TcpFlags::RST);
+        let packets = [
+            tcp(0, true, syn),
+            tcp(0, false, syn | ack),
+            tcp(1, true, ack),
+            tcp(2, true, fin | ack),
+            tcp(2, false, fin | ack),
+            // The same tuple again: a new connection, answered by a reset.
+            tcp(3, true, syn),
+            tcp(3, false, rst | ack),
+        ];
+        let connections = run(&mut table, packets);
+        let states: Vec<_> = connections.iter().map(|c| c.tcp_state).collect();
+        assert_eq!(states, [Some(TcpState::Closed), Some(TcpState::Rejected)]);
+        assert!(
+            connections.iter().all(|c| c.key.orig_port == 50000),
+            "the client is the initiator"
+        );
+    }
+
+    #[test]
+    fn a_syn_ack_seen_first_makes_its_receiver_the_initiator() {
+        let mut table = FlowTable::new(FlowTimeouts::default(), 1000);
+        let connections = run(
+            &mut table,
+            [
+                tcp(0, false, TcpFlags::SYN | TcpFlags::ACK),
+                tcp(0, true, TcpFlags::ACK),
+            ],
+        );
+        assert_eq!(connections[0].key.orig_port, 50000);
+        assert_eq!(connections[0].tcp_state, Some(TcpState::Established));
+    }
+}
