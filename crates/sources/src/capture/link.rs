@@ -39,6 +39,7 @@ const LINKTYPE_PPP_HDLC: u32 = 50;
 const LINKTYPE_PPP_ETHER: u32 = 51;
 const LINKTYPE_C_HDLC: u32 = 104;
 const LINKTYPE_PPP_WITH_DIR: u32 = 204;
+const LINKTYPE_PPI: u32 = 192;
 
 pub(crate) fn be16(data: &[u8], at: usize) -> Option<u16> {
     let bytes: [u8; 2] = data.get(at..at.checked_add(2)?)?.try_into().ok()?;
@@ -65,11 +66,39 @@ pub(crate) fn link_payload(link_type: LinkType, data: &[u8]) -> LinkPayload<'_> 
             None => LinkPayload::Malformed("truncated PPP direction byte"),
         },
         LINKTYPE_PPP_ETHER => pppoe_session(data),
+        LINKTYPE_PPI => ppi(data),
         LINKTYPE_C_HDLC => match (be16(data, 2), data.get(4..)) {
             (Some(protocol), Some(rest)) => by_ethertype(protocol, rest),
             _ => LinkPayload::Malformed("truncated Cisco HDLC header"),
         },
         _ => LinkPayload::NotIp,
+    }
+}
+
+/// Per-Packet Information (CACE/Riverbed): version 0, flags, a little-endian header length and
+/// the link type of the frame that follows the header.
+fn ppi(data: &[u8]) -> LinkPayload<'_> {
+    let (Some(&version), Some(len), Some(dlt)) = (
+        data.first(),
+        data.get(2..4).and_then(|b| <[u8; 2]>::try_from(b).ok()),
+        data.get(4..8).and_then(|b| <[u8; 4]>::try_from(b).ok()),
+    ) else {
+        return LinkPayload::Malformed("truncated PPI header");
+    };
+    if version != 0 {
+        return LinkPayload::Malformed("PPI header of an unknown version");
+    }
+    let len = usize::from(u16::from_le_bytes(len));
+    if len < 8 {
+        return LinkPayload::Malformed("PPI header length below 8 bytes");
+    }
+    let Some(inner) = data.get(len..) else {
+        return LinkPayload::Malformed("truncated PPI header");
+    };
+    match u32::from_le_bytes(dlt) {
+        // A PPI header inside a PPI header is not followed, so that nesting stays bounded.
+        LINKTYPE_PPI => LinkPayload::NotIp,
+        dlt => link_payload(LinkType(dlt), inner),
     }
 }
 
@@ -116,7 +145,8 @@ fn by_ethertype(mut ethertype: u16, mut rest: &[u8]) -> LinkPayload<'_> {
     }
 }
 
-fn llc_snap(data: &[u8]) -> LinkPayload<'_> {
+/// An LLC/SNAP header (802.2 with an EtherType), as in 802.3 and IEEE 802.11 frames.
+pub(crate) fn llc_snap(data: &[u8]) -> LinkPayload<'_> {
     match (data.get(..3), be16(data, 6), data.get(8..)) {
         (
             Some([0xaa, 0xaa, 0x03]),
@@ -339,6 +369,32 @@ mod tests {
             link_payload(LinkType::LINUX_SLL, &sll[..15]),
             LinkPayload::Malformed(_)
         ));
+    }
+
+    #[test]
+    fn ppi_header_then_inner_link_type() {
+        // A 20-byte PPI header (8 fixed + a 12-byte field) before an Ethernet frame.
+        let mut frame = vec![0, 0, 20, 0, 1, 0, 0, 0];
+        frame.extend_from_slice(&[0xcc; 12]);
+        frame.extend_from_slice(&eth(0x0800, &IPV4));
+        assert_eq!(link_payload(LinkType::PPI, &frame), LinkPayload::Ip(&IPV4));
+        let mut raw = vec![0, 0, 8, 0, 101, 0, 0, 0];
+        raw.extend_from_slice(&IPV6);
+        assert_eq!(link_payload(LinkType::PPI, &raw), LinkPayload::Ip(&IPV6));
+        let mut nested = vec![0, 0, 8, 0, 192, 0, 0, 0];
+        nested.extend_from_slice(&raw);
+        assert_eq!(link_payload(LinkType::PPI, &nested), LinkPayload::NotIp);
+        for bad in [
+            &[0u8, 0, 8, 0, 1][..],
+            &[1, 0, 8, 0, 1, 0, 0, 0],
+            &[0, 0, 4, 0, 1, 0, 0, 0],
+            &[0, 0, 40, 0, 1, 0, 0, 0],
+        ] {
+            assert!(matches!(
+                link_payload(LinkType::PPI, bad),
+                LinkPayload::Malformed(_)
+            ));
+        }
     }
 
     #[test]

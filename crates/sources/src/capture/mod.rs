@@ -2,17 +2,20 @@
 //!
 //! Layers, each in its own file:
 //! - `reader`: capture file formats → [`Frame`]s (link-layer records with time and position);
-//! - `link`, `ip`, `fragments`, `tunnel`: a frame → a transport-level [`Packet`];
+//! - `link`, `ip`, `fragments`, `tunnel` (with `gtp`, `capwap`): a frame → a transport-level
+//!   [`Packet`];
 //! - `dns`, `tls`, `ja4`, `quic`, `http`: application parsers over payloads and in-order streams;
 //! - the flow engine (`flow`, `stream`, `names`, `engine`): packets → connections.
 
 mod app;
+mod capwap;
 mod community_id;
 mod decode;
 pub mod dns;
 mod engine;
 mod flow;
 mod fragments;
+mod gtp;
 pub mod http;
 mod ip;
 pub mod ja4;

@@ -14,6 +14,7 @@ impl LinkType {
     pub const RAW: LinkType = LinkType(101);
     pub const LOOP: LinkType = LinkType(108);
     pub const LINUX_SLL: LinkType = LinkType(113);
+    pub const PPI: LinkType = LinkType(192);
     pub const IPV4: LinkType = LinkType(228);
     pub const IPV6: LinkType = LinkType(229);
     pub const LINUX_SLL2: LinkType = LinkType(276);
@@ -71,9 +72,14 @@ pub struct TcpHeader {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportHeader {
     Tcp(TcpHeader),
-    Udp { src_port: u16, dst_port: u16 },
+    Udp {
+        src_port: u16,
+        dst_port: u16,
+    },
     /// Any other IP protocol (ICMP, SCTP, …): counted, not made into connections.
-    Other { protocol: u8 },
+    Other {
+        protocol: u8,
+    },
 }
 
 /// An encapsulation a packet was carried in.
@@ -86,6 +92,10 @@ pub enum Tunnel {
     IpInIp,
     /// Geneve (UDP port 6081).
     Geneve,
+    /// GTPv1-U (UDP port 2152): mobile networks' user plane, IP carried in G-PDUs.
+    Gtp,
+    /// CAPWAP data channel (UDP port 5247): wireless clients' frames relayed by an access point.
+    Capwap,
 }
 
 impl Tunnel {
@@ -96,6 +106,8 @@ impl Tunnel {
             Tunnel::Teredo => "teredo",
             Tunnel::IpInIp => "ipip",
             Tunnel::Geneve => "geneve",
+            Tunnel::Gtp => "gtp",
+            Tunnel::Capwap => "capwap",
         }
     }
 }
@@ -127,7 +139,10 @@ impl TunnelStack {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Tunnel> + '_ {
-        self.layers[..usize::from(self.depth)].iter().flatten().copied()
+        self.layers[..usize::from(self.depth)]
+            .iter()
+            .flatten()
+            .copied()
     }
 }
 
@@ -161,6 +176,9 @@ mod tests {
         assert!(stack.push(Tunnel::Teredo));
         assert!(!stack.push(Tunnel::Gre));
         let order: Vec<_> = stack.iter().collect();
-        assert_eq!(order, [Tunnel::Gre, Tunnel::Vxlan, Tunnel::IpInIp, Tunnel::Teredo]);
+        assert_eq!(
+            order,
+            [Tunnel::Gre, Tunnel::Vxlan, Tunnel::IpInIp, Tunnel::Teredo]
+        );
     }
 }

@@ -1,7 +1,10 @@
 //! Decapsulation: recognises a tunnel in an IP packet and finds the inner packet, so that the
 //! inner connection is what gets reported. GRE (with its optional fields, ERSPAN II/III and
-//! PPTP's enhanced GRE), VXLAN, Geneve, Teredo and IP-in-IP (4in4, 6in4, 4in6, 6in6).
+//! PPTP's enhanced GRE), VXLAN, Geneve, Teredo and IP-in-IP (4in4, 6in4, 4in6, 6in6) here;
+//! GTP-U and CAPWAP in their own files.
 
+use super::capwap::capwap_data;
+use super::gtp::gtp_u;
 use super::ip::{PROTO_GRE, PROTO_IPV4, PROTO_IPV6};
 use super::link::{LinkPayload, be16, ppp};
 use super::packet::{TransportHeader, Tunnel};
@@ -26,6 +29,8 @@ const UDP_VXLAN: u16 = 4789;
 const UDP_VXLAN_GPE: u16 = 4790;
 const UDP_GENEVE: u16 = 6081;
 const UDP_TEREDO: u16 = 3544;
+const UDP_GTP_U: u16 = 2152;
+const UDP_CAPWAP_DATA: u16 = 5247;
 
 const GRE_CHECKSUM: u16 = 0x8000;
 const GRE_ROUTING: u16 = 0x4000;
@@ -60,6 +65,10 @@ pub(crate) fn decapsulate<'a>(
                 geneve(udp_payload)
             } else if *dst_port == UDP_TEREDO || *src_port == UDP_TEREDO {
                 teredo(udp_payload)
+            } else if *dst_port == UDP_GTP_U || *src_port == UDP_GTP_U {
+                gtp_u(udp_payload)
+            } else if *dst_port == UDP_CAPWAP_DATA || *src_port == UDP_CAPWAP_DATA {
+                capwap_data(udp_payload)
             } else {
                 Decap::NotTunnel
             }
