@@ -9,7 +9,9 @@ use ringfence_model::{
 use std::net::IpAddr;
 
 fn connection(remote: &str, names: &[(&str, NameSource)]) -> Connection {
-    let resp_addr: IpAddr = remote.parse().unwrap_or_else(|_| panic!("bad address {remote}"));
+    let resp_addr: IpAddr = remote
+        .parse()
+        .unwrap_or_else(|_| panic!("bad address {remote}"));
     Connection {
         community_id: String::new(),
         key: FlowKey {
@@ -41,13 +43,19 @@ fn connection(remote: &str, names: &[(&str, NameSource)]) -> Connection {
         http: Vec::new(),
         tunnels: Vec::new(),
         split: false,
-        evidence: EvidenceRef { evidence: 0, record: 0, offset: 0 },
+        evidence: EvidenceRef {
+            evidence: 0,
+            record: 0,
+            offset: 0,
+        },
     }
 }
 
 fn nowhere(address: &str) -> Destination {
     Destination {
-        address: address.parse().unwrap_or_else(|_| panic!("bad address {address}")),
+        address: address
+            .parse()
+            .unwrap_or_else(|_| panic!("bad address {address}")),
         answers: Vec::new(),
     }
 }
@@ -57,21 +65,51 @@ fn bundled_catalog_passes_check() {
     let catalog = Catalog::bundled();
     let problems = catalog.check();
     let listing: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    assert!(problems.is_empty(), "bundled catalog problems:\n{}", listing.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "bundled catalog problems:\n{}",
+        listing.join("\n")
+    );
 }
 
 #[test]
 fn bundled_catalog_has_at_least_25_vendors_including_the_named_ones() {
     let catalog = Catalog::bundled();
-    let mut vendors: Vec<&str> = catalog.products().iter().map(|p| p.vendor.as_str()).collect();
+    let mut vendors: Vec<&str> = catalog
+        .products()
+        .iter()
+        .map(|p| p.vendor.as_str())
+        .collect();
     vendors.sort_unstable();
     vendors.dedup();
-    assert!(vendors.len() >= 25, "only {} vendors: {vendors:?}", vendors.len());
+    assert!(
+        vendors.len() >= 25,
+        "only {} vendors: {vendors:?}",
+        vendors.len()
+    );
     for id in [
-        "ao-kaspersky-lab", "doctor-web", "eset", "bitdefender", "avast-software", "gen-digital",
-        "sophos", "microsoft", "crowdstrike", "sentinelone", "palo-alto-networks", "trend-micro",
-        "mcafee", "trellix", "broadcom", "withsecure", "f-secure", "check-point", "malwarebytes",
-        "qihoo-360", "huorong", "ahnlab",
+        "ao-kaspersky-lab",
+        "doctor-web",
+        "eset",
+        "bitdefender",
+        "avast-software",
+        "gen-digital",
+        "sophos",
+        "microsoft",
+        "crowdstrike",
+        "sentinelone",
+        "palo-alto-networks",
+        "trend-micro",
+        "mcafee",
+        "trellix",
+        "broadcom",
+        "withsecure",
+        "f-secure",
+        "check-point",
+        "malwarebytes",
+        "qihoo-360",
+        "huorong",
+        "ahnlab",
     ] {
         assert!(vendors.contains(&id), "vendor {id} missing");
     }
@@ -90,10 +128,21 @@ fn kaspersky_switzerland_is_owned_from_russia() {
     assert_eq!(first.incorporated, "CH");
     assert_eq!(ultimate.incorporated, "RU");
     assert_eq!(ultimate.headquarters, "RU");
-    assert_eq!(catalog.jurisdictions("kaspersky-lab-switzerland"), ["CH", "RU"]);
-    let sophos: Vec<&str> = catalog.ownership_chain("sophos").iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(
+        catalog.jurisdictions("kaspersky-lab-switzerland"),
+        ["CH", "RU"]
+    );
+    let sophos: Vec<&str> = catalog
+        .ownership_chain("sophos")
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
     assert_eq!(sophos, ["sophos", "thoma-bravo"]);
-    let avast: Vec<&str> = catalog.ownership_chain("avast-software").iter().map(|o| o.id.as_str()).collect();
+    let avast: Vec<&str> = catalog
+        .ownership_chain("avast-software")
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
     assert_eq!(avast, ["avast-software", "gen-digital"]);
 }
 
@@ -104,7 +153,10 @@ fn every_product_of_the_sample_capture_is_attributed_by_name() {
         ("s01.upd.kaspersky.com", "kaspersky-endpoint-security"),
         ("dnl-01.geo.kaspersky.com", "kaspersky-endpoint-security"),
         ("activation-v2.kaspersky.com", "kaspersky-endpoint-security"),
-        ("ksn-url-geo.kaspersky-labs.com", "kaspersky-endpoint-security"),
+        (
+            "ksn-url-geo.kaspersky-labs.com",
+            "kaspersky-endpoint-security",
+        ),
         ("crl.kaspersky.com", "kaspersky-endpoint-security"),
         ("um01.eset.com", "eset-endpoint-security"),
         ("i1.cwip.eset.com", "eset-endpoint-security"),
@@ -116,11 +168,23 @@ fn every_product_of_the_sample_capture_is_attributed_by_name() {
         ("4.sophosxl.net", "sophos-endpoint"),
         ("wdcp.microsoft.com", "microsoft-defender-antivirus"),
         ("eu.wdcp.microsoft.com", "microsoft-defender-antivirus"),
-        ("definitionupdates.microsoft.com", "microsoft-defender-antivirus"),
+        (
+            "definitionupdates.microsoft.com",
+            "microsoft-defender-antivirus",
+        ),
         ("ctldl.windowsupdate.com", "microsoft-defender-antivirus"),
-        ("wseu1northprod.blob.core.windows.net", "microsoft-defender-antivirus"),
-        ("settings-win.data.microsoft.com", "microsoft-defender-antivirus"),
-        ("vortex-win.data.microsoft.com", "microsoft-defender-antivirus"),
+        (
+            "wseu1northprod.blob.core.windows.net",
+            "microsoft-defender-antivirus",
+        ),
+        (
+            "settings-win.data.microsoft.com",
+            "microsoft-defender-antivirus",
+        ),
+        (
+            "vortex-win.data.microsoft.com",
+            "microsoft-defender-antivirus",
+        ),
         ("ts01-gyr-maverick.cloudsink.net", "crowdstrike-falcon"),
         ("lfodown01-gyr-maverick.cloudsink.net", "crowdstrike-falcon"),
         ("lfoup01-gyr-maverick.cloudsink.net", "crowdstrike-falcon"),
@@ -131,12 +195,25 @@ fn every_product_of_the_sample_capture_is_attributed_by_name() {
             .attribute(&c, &nowhere("192.0.2.1"), None)
             .unwrap_or_else(|| panic!("{name} is not attributed"));
         assert_eq!(a.product, product, "{name}");
-        assert!(matches!(a.basis, AttributionBasis::EndpointName { .. }), "{name}: {:?}", a.basis);
+        assert!(
+            matches!(a.basis, AttributionBasis::EndpointName { .. }),
+            "{name}: {:?}",
+            a.basis
+        );
     }
     // Browsing in the sample stays unattributed.
-    for name in ["www.google.com", "github.com", "www.gov.uk", "outlook.office365.com"] {
+    for name in [
+        "www.google.com",
+        "github.com",
+        "www.gov.uk",
+        "outlook.office365.com",
+    ] {
         let c = connection("192.0.2.1", &[(name, NameSource::Sni)]);
-        assert_eq!(catalog.attribute(&c, &nowhere("192.0.2.1"), None), None, "{name}");
+        assert_eq!(
+            catalog.attribute(&c, &nowhere("192.0.2.1"), None),
+            None,
+            "{name}"
+        );
     }
 }
 
@@ -148,7 +225,12 @@ fn unnamed_traffic_falls_back_to_vendor_networks_then_asns() {
         .attribute(&c, &nowhere("77.74.181.1"), None)
         .unwrap_or_else(|| panic!("77.74.181.1 is in a Kaspersky range"));
     assert_eq!(a.product, "kaspersky-endpoint-security");
-    assert_eq!(a.basis, AttributionBasis::VendorNetwork { network: "77.74.176.0/21".into() });
+    assert_eq!(
+        a.basis,
+        AttributionBasis::VendorNetwork {
+            network: "77.74.176.0/21".into()
+        }
+    );
 
     let destination = Destination {
         address: "198.51.100.7".parse().unwrap_or_else(|_| panic!("address")),
@@ -162,10 +244,14 @@ fn unnamed_traffic_falls_back_to_vendor_networks_then_asns() {
         }],
     };
     let c = connection("198.51.100.7", &[]);
-    let a = catalog.attribute(&c, &destination, None).unwrap_or_else(|| panic!("ASN basis"));
+    let a = catalog
+        .attribute(&c, &destination, None)
+        .unwrap_or_else(|| panic!("ASN basis"));
     assert_eq!(a.product, "kaspersky-endpoint-security");
     assert_eq!(a.basis, AttributionBasis::VendorAsn { asn: 200_107 });
-    let operator = catalog.operator_of(&destination).unwrap_or_else(|| panic!("operator"));
+    let operator = catalog
+        .operator_of(&destination)
+        .unwrap_or_else(|| panic!("operator"));
     assert_eq!(operator.id, "kaspersky-lab-switzerland");
 }
 
@@ -173,10 +259,19 @@ fn unnamed_traffic_falls_back_to_vendor_networks_then_asns() {
 fn installed_programs_and_purls_map_to_products() {
     let catalog = Catalog::bundled();
     let id = |name: &str| catalog.product_for_package(name).map(|p| p.id.as_str());
-    assert_eq!(id("Kaspersky Endpoint Security for Windows"), Some("kaspersky-endpoint-security"));
-    assert_eq!(id("kaspersky endpoint security for windows 12.6.0.438"), Some("kaspersky-endpoint-security"));
+    assert_eq!(
+        id("Kaspersky Endpoint Security for Windows"),
+        Some("kaspersky-endpoint-security")
+    );
+    assert_eq!(
+        id("kaspersky endpoint security for windows 12.6.0.438"),
+        Some("kaspersky-endpoint-security")
+    );
     assert_eq!(id("ESET Endpoint Security"), Some("eset-endpoint-security"));
-    assert_eq!(id("Malwarebytes version 5.1"), Some("malwarebytes-anti-malware"));
+    assert_eq!(
+        id("Malwarebytes version 5.1"),
+        Some("malwarebytes-anti-malware")
+    );
     assert_eq!(id("LibreOffice 7.6"), None);
     assert_eq!(id(""), None);
 }

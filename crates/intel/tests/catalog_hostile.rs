@@ -57,14 +57,22 @@ fn connection(names: &[(&str, NameSource)]) -> Connection {
         tcp_state: None,
         names: names
             .iter()
-            .map(|(n, s)| LearnedName { name: (*n).to_string(), source: *s, cname_chain: Vec::new() })
+            .map(|(n, s)| LearnedName {
+                name: (*n).to_string(),
+                source: *s,
+                cname_chain: Vec::new(),
+            })
             .collect(),
         alpn: Vec::new(),
         ja4: None,
         http: Vec::new(),
         tunnels: Vec::new(),
         split: false,
-        evidence: EvidenceRef { evidence: 0, record: 0, offset: 0 },
+        evidence: EvidenceRef {
+            evidence: 0,
+            record: 0,
+            offset: 0,
+        },
     }
 }
 
@@ -86,7 +94,9 @@ fn destination(address: &str, asn: Option<u32>) -> Destination {
 fn broken_toml_names_file_line_and_column() {
     let text = "[[organisation]]\nid = \"x\"\nname = \"unterminated\n";
     match Catalog::from_texts([("broken.toml", text)]) {
-        Err(CatalogError::Parse { file, line, column, .. }) => {
+        Err(CatalogError::Parse {
+            file, line, column, ..
+        }) => {
             assert_eq!(file, "broken.toml");
             assert_eq!(line, 3);
             assert!(column >= 8, "column {column}");
@@ -108,14 +118,29 @@ fn broken_toml_names_file_line_and_column() {
 
 #[test]
 fn ownership_cycle_is_reported_not_looped_on() {
-    let text = format!("{}{}{}", org("a", Some("b"), ""), org("b", Some("c"), ""), org("c", Some("a"), ""));
+    let text = format!(
+        "{}{}{}",
+        org("a", Some("b"), ""),
+        org("b", Some("c"), ""),
+        org("c", Some("a"), "")
+    );
     let c = catalog(&text);
-    let chain: Vec<&str> = c.ownership_chain("a").iter().map(|o| o.id.as_str()).collect();
+    let chain: Vec<&str> = c
+        .ownership_chain("a")
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
     assert_eq!(chain, ["a", "b", "c"]);
     let problems = c.check();
-    let cycles: Vec<_> = problems.iter().filter(|p| p.reason.contains("ownership cycle")).collect();
+    let cycles: Vec<_> = problems
+        .iter()
+        .filter(|p| p.reason.contains("ownership cycle"))
+        .collect();
     assert_eq!(cycles.len(), 1, "{problems:?}");
-    assert!(cycles.iter().all(|p| p.reason.contains("a → b → c → a")), "{cycles:?}");
+    assert!(
+        cycles.iter().all(|p| p.reason.contains("a → b → c → a")),
+        "{cycles:?}"
+    );
     assert_eq!(cycles.first().map(|p| p.file.as_str()), Some("test.toml"));
 }
 
@@ -130,34 +155,69 @@ fn check_reports_each_kind_of_problem_with_file_and_reason() {
     let all: Vec<String> = problems.iter().map(ToString::to_string).collect();
     let joined = all.join("\n");
     for needle in [
-        "parent \"ghost\"", "\"UK\" is not an ISO 3166-1", "\"ru\" is not an ISO 3166-1",
-        "not an https URL", "not a valid ISO 8601 date", "used by more than one organisation",
-        "has no source", "vendor \"nobody\"", "endpoint pattern \"Bad..Name\"", "host bits set",
+        "parent \"ghost\"",
+        "\"UK\" is not an ISO 3166-1",
+        "\"ru\" is not an ISO 3166-1",
+        "not an https URL",
+        "not a valid ISO 8601 date",
+        "used by more than one organisation",
+        "has no source",
+        "vendor \"nobody\"",
+        "endpoint pattern \"Bad..Name\"",
+        "host bits set",
     ] {
         assert!(joined.contains(needle), "missing {needle:?} in:\n{joined}");
     }
-    assert!(problems.iter().all(|p| p.file == "test.toml" && p.line.is_some()), "{joined}");
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.file == "test.toml" && p.line.is_some()),
+        "{joined}"
+    );
 }
 
 #[test]
 fn suffixes_match_only_on_label_boundaries() {
     let c = small();
     let d = destination("192.0.2.1", None);
-    for name in ["notkaspersky.com", "kaspersky.com.evil.example", "xkaspersky.com", "kaspersky.com"] {
+    for name in [
+        "notkaspersky.com",
+        "kaspersky.com.evil.example",
+        "xkaspersky.com",
+        "kaspersky.com",
+    ] {
         let a = c.attribute(&connection(&[(name, NameSource::Sni)]), &d, None);
         assert_eq!(a, None, "{name} must not match .kaspersky.com");
     }
-    let a = c.attribute(&connection(&[("S01.UPD.Kaspersky.COM.", NameSource::Sni)]), &d, None);
+    let a = c.attribute(
+        &connection(&[("S01.UPD.Kaspersky.COM.", NameSource::Sni)]),
+        &d,
+        None,
+    );
     let a = a.unwrap_or_else(|| panic!("upper case and trailing dot still match"));
     // The longest suffix wins.
     assert_eq!(a.product, "upd");
     assert_eq!(
         a.basis,
-        AttributionBasis::EndpointName { name: "S01.UPD.Kaspersky.COM.".into(), pattern: ".upd.kaspersky.com".into() }
+        AttributionBasis::EndpointName {
+            name: "S01.UPD.Kaspersky.COM.".into(),
+            pattern: ".upd.kaspersky.com".into()
+        }
     );
-    let exact = c.attribute(&connection(&[("ts.eset.example", NameSource::Dns)]), &d, None);
+    let exact = c.attribute(
+        &connection(&[("ts.eset.example", NameSource::Dns)]),
+        &d,
+        None,
+    );
     assert_eq!(exact.map(|a| a.product), Some("kes".to_string()));
-    assert_eq!(c.attribute(&connection(&[("x.ts.eset.example", NameSource::Dns)]), &d, None), None);
+    assert_eq!(
+        c.attribute(
+            &connection(&[("x.ts.eset.example", NameSource::Dns)]),
+            &d,
+            None
+        ),
+        None
+    );
 }
 
 #[test]
@@ -166,11 +226,24 @@ fn hostile_names_and_images_are_refused_cheaply() {
     let d = destination("192.0.2.1", None);
     let long_label = format!("{}.kaspersky.com", "a".repeat(65_536));
     let dots = format!("{}kaspersky.com", "a.".repeat(40_000));
-    let names = [long_label.as_str(), dots.as_str(), "", ".", "\u{0}.kaspersky.com"];
+    let names = [
+        long_label.as_str(),
+        dots.as_str(),
+        "",
+        ".",
+        "\u{0}.kaspersky.com",
+    ];
     for name in names {
         let _ = c.attribute(&connection(&[(name, NameSource::Sni)]), &d, None);
     }
-    assert_eq!(c.attribute(&connection(&[(long_label.as_str(), NameSource::Sni)]), &d, None), None);
+    assert_eq!(
+        c.attribute(
+            &connection(&[(long_label.as_str(), NameSource::Sni)]),
+            &d,
+            None
+        ),
+        None
+    );
     let image = format!("C:\\{}\\avp.exe", "*".repeat(100_000));
     assert_eq!(c.attribute(&connection(&[]), &d, Some(&image)), None);
     assert_eq!(c.product_for_package(&"x".repeat(10_000)), None);
@@ -183,25 +256,55 @@ fn each_basis_in_order_of_strength() {
     let everything = destination("77.74.181.1", Some(209_030));
     let conn = connection(&[("s01.upd.kaspersky.com", NameSource::Sni)]);
     let a = c
-        .attribute(&conn, &everything, Some(r"C:\Program Files (x86)\Kaspersky Lab\KES\AVP.EXE"))
+        .attribute(
+            &conn,
+            &everything,
+            Some(r"C:\Program Files (x86)\Kaspersky Lab\KES\AVP.EXE"),
+        )
         .unwrap_or_else(|| panic!("image basis"));
     assert_eq!(a.product, "kes");
-    assert!(matches!(a.basis, AttributionBasis::ProcessImage { ref pattern, .. } if pattern == r"*\avp.exe"));
+    assert!(
+        matches!(a.basis, AttributionBasis::ProcessImage { ref pattern, .. } if pattern == r"*\avp.exe")
+    );
     // 2. Without an image, the name decides.
-    let a = c.attribute(&conn, &everything, Some(r"C:\Windows\explorer.exe")).unwrap_or_else(|| panic!("name"));
+    let a = c
+        .attribute(&conn, &everything, Some(r"C:\Windows\explorer.exe"))
+        .unwrap_or_else(|| panic!("name"));
     assert_eq!(a.product, "upd");
     // 3. Without a name, the vendor's network.
-    let a = c.attribute(&connection(&[]), &everything, None).unwrap_or_else(|| panic!("network"));
-    assert_eq!(a.basis, AttributionBasis::VendorNetwork { network: "77.74.176.0/21".into() });
+    let a = c
+        .attribute(&connection(&[]), &everything, None)
+        .unwrap_or_else(|| panic!("network"));
+    assert_eq!(
+        a.basis,
+        AttributionBasis::VendorNetwork {
+            network: "77.74.176.0/21".into()
+        }
+    );
     // 4. Outside the networks, the vendor's ASN (here its Swiss subsidiary's).
     let a = c
-        .attribute(&connection(&[]), &destination("198.51.100.9", Some(200_107)), None)
+        .attribute(
+            &connection(&[]),
+            &destination("198.51.100.9", Some(200_107)),
+            None,
+        )
         .unwrap_or_else(|| panic!("asn"));
     assert_eq!(a.basis, AttributionBasis::VendorAsn { asn: 200_107 });
     assert_eq!(a.product, "kes");
-    assert_eq!(c.operator_of(&destination("198.51.100.9", Some(200_107))).map(|o| o.id.as_str()), Some("kl-ch"));
+    assert_eq!(
+        c.operator_of(&destination("198.51.100.9", Some(200_107)))
+            .map(|o| o.id.as_str()),
+        Some("kl-ch")
+    );
     // Nothing known: unattributed.
-    assert_eq!(c.attribute(&connection(&[]), &destination("198.51.100.9", Some(64_500)), None), None);
+    assert_eq!(
+        c.attribute(
+            &connection(&[]),
+            &destination("198.51.100.9", Some(64_500)),
+            None
+        ),
+        None
+    );
     assert_eq!(c.operator_of(&destination("198.51.100.9", None)), None);
 }
 

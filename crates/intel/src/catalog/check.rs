@@ -1,11 +1,11 @@
 //! `Catalog::check`: everything that must hold for the catalog's facts to be trusted by an
 //! audit. Problems are collected, never fatal, and sorted so the output is stable.
 
+use super::Catalog;
 use super::error::CatalogProblem;
 use super::file::Origin;
 use super::net::Cidr;
 use super::rules;
-use super::Catalog;
 use ringfence_model::FactSource;
 use std::collections::{HashMap, HashSet};
 
@@ -29,7 +29,11 @@ impl Problems {
 
     fn sources(&mut self, origin: Option<&Origin>, subject: &str, sources: &[FactSource]) {
         if sources.is_empty() {
-            self.add(origin, subject, "has no source (every fact needs one)".to_string());
+            self.add(
+                origin,
+                subject,
+                "has no source (every fact needs one)".to_string(),
+            );
         }
         for source in sources {
             self.check(origin, subject, rules::https_url(&source.url));
@@ -54,8 +58,18 @@ fn organisations(catalog: &Catalog, problems: &mut Problems) {
         let origin = catalog.org_origins.get(i);
         let subject = format!("organisation {}", org.id);
         problems.check(origin, &subject, rules::id(&org.id));
-        if catalog.organisations.iter().filter(|o| o.id == org.id).count() > 1 {
-            problems.add(origin, &subject, "id is used by more than one organisation".to_string());
+        if catalog
+            .organisations
+            .iter()
+            .filter(|o| o.id == org.id)
+            .count()
+            > 1
+        {
+            problems.add(
+                origin,
+                &subject,
+                "id is used by more than one organisation".to_string(),
+            );
         }
         if org.name.trim().is_empty() {
             problems.add(origin, &subject, "has an empty name".to_string());
@@ -128,8 +142,18 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
         let origin = catalog.product_origins.get(i);
         let subject = format!("product {}", product.id);
         problems.check(origin, &subject, rules::id(&product.id));
-        if catalog.products.iter().filter(|p| p.id == product.id).count() > 1 {
-            problems.add(origin, &subject, "id is used by more than one product".to_string());
+        if catalog
+            .products
+            .iter()
+            .filter(|p| p.id == product.id)
+            .count()
+            > 1
+        {
+            problems.add(
+                origin,
+                &subject,
+                "id is used by more than one product".to_string(),
+            );
         }
         if product.name.trim().is_empty() {
             problems.add(origin, &subject, "has an empty name".to_string());
@@ -138,7 +162,10 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
             problems.add(
                 origin,
                 &subject,
-                format!("vendor {:?} is not an organisation in the catalog", product.vendor),
+                format!(
+                    "vendor {:?} is not an organisation in the catalog",
+                    product.vendor
+                ),
             );
         }
         // A product with no identifiers of its own is still recognisable through its vendor's
@@ -165,18 +192,42 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
         for name in &product.package_names {
             problems.check(origin, &subject, rules::package_name(name));
             if let Some(key) = super::index::package_key(name) {
-                claim(&mut package_owner, key, &product.id, "package name", origin, &subject, problems);
+                claim(
+                    &mut package_owner,
+                    key,
+                    &product.id,
+                    "package name",
+                    origin,
+                    &subject,
+                    problems,
+                );
             }
         }
         for pattern in &product.endpoints {
             problems.check(origin, &subject, rules::endpoint(pattern));
-            claim(&mut endpoint_owner, pattern.as_str(), &product.id, "endpoint pattern", origin, &subject, problems);
+            claim(
+                &mut endpoint_owner,
+                pattern.as_str(),
+                &product.id,
+                "endpoint pattern",
+                origin,
+                &subject,
+                problems,
+            );
         }
         for network in &product.networks {
             if let Err(reason) = Cidr::parse(network) {
                 problems.add(origin, &subject, format!("network: {reason}"));
             }
-            claim(&mut network_owner, network.as_str(), &product.id, "network", origin, &subject, problems);
+            claim(
+                &mut network_owner,
+                network.as_str(),
+                &product.id,
+                "network",
+                origin,
+                &subject,
+                problems,
+            );
         }
         problems.sources(origin, &subject, &product.sources);
     }
@@ -197,7 +248,10 @@ fn claim<'a, K: std::hash::Hash + Eq + std::fmt::Display>(
         Some(other) if *other != product => problems.add(
             origin,
             subject,
-            format!("{what} {key:?} is also claimed by product {other}", key = key.to_string()),
+            format!(
+                "{what} {key:?} is also claimed by product {other}",
+                key = key.to_string()
+            ),
         ),
         Some(_) => {}
         None => {

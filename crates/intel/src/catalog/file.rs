@@ -169,7 +169,10 @@ mod tests {
         let text = "\n\n[[organisation]]\nid = \"x\"\nname = \"X\"\nincorporated = \"GB\"\n\
                     headquarters = \"GB\"\nsources = []\n";
         let parsed = parse("x.toml", text).unwrap_or_else(|e| panic!("{e}"));
-        let (org, origin) = parsed.organisations.first().unwrap_or_else(|| panic!("no org"));
+        let (org, origin) = parsed
+            .organisations
+            .first()
+            .unwrap_or_else(|| panic!("no org"));
         assert_eq!(org.id, "x");
         assert_eq!(origin.file, "x.toml");
         assert!((3..=4).contains(&origin.line), "line {}", origin.line);
@@ -180,7 +183,12 @@ mod tests {
         let text = "[[product]]\nid = \"p\"\nname = \"P\"\nvendor = \"v\"\ncategory = \"edr\"\n\
                     endpoint = [\"a.b\"]\nsources = []\n";
         match parse("p.toml", text) {
-            Err(CatalogError::Parse { file, line, message, .. }) => {
+            Err(CatalogError::Parse {
+                file,
+                line,
+                message,
+                ..
+            }) => {
                 assert_eq!(file, "p.toml");
                 assert!(line >= 1);
                 assert!(message.contains("endpoint"), "{message}");

@@ -89,7 +89,9 @@ fn wildcard_match(pattern: &[char], text: &[char]) -> bool {
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 #[cfg(test)]
@@ -103,7 +105,10 @@ mod tests {
 
     #[test]
     fn file_name_patterns_ignore_the_directory_and_case() {
-        assert!(m("avp.exe", r"C:\Program Files (x86)\Kaspersky Lab\KES 12\AVP.EXE"));
+        assert!(m(
+            "avp.exe",
+            r"C:\Program Files (x86)\Kaspersky Lab\KES 12\AVP.EXE"
+        ));
         assert!(m("avp.exe", "avp.exe"));
         assert!(!m("avp.exe", r"C:\tools\navp.exe"));
         assert!(m("ekrn*.exe", r"C:\Program Files\ESET\ekrn.exe"));
@@ -111,14 +116,23 @@ mod tests {
 
     #[test]
     fn path_patterns_match_the_whole_path_with_either_separator() {
-        assert!(m(r"*\kaspersky lab\*\avp.exe", r"C:\Program Files\Kaspersky Lab\KES\avp.exe"));
+        assert!(m(
+            r"*\kaspersky lab\*\avp.exe",
+            r"C:\Program Files\Kaspersky Lab\KES\avp.exe"
+        ));
         assert!(m("*/opt/kaspersky/*", "/opt/kaspersky/kesl/bin/kesl"));
-        assert!(!m(r"*\kaspersky lab\*\avp.exe", r"C:\Users\x\Downloads\avp.exe"));
+        assert!(!m(
+            r"*\kaspersky lab\*\avp.exe",
+            r"C:\Users\x\Downloads\avp.exe"
+        ));
     }
 
     #[test]
     fn stars_backtrack_and_trailing_stars_match_empty() {
-        assert!(wildcard_match(&['a', '*', 'b', '*'], &['a', 'x', 'b', 'y', 'b']));
+        assert!(wildcard_match(
+            &['a', '*', 'b', '*'],
+            &['a', 'x', 'b', 'y', 'b']
+        ));
         assert!(wildcard_match(&['*'], &[]));
         assert!(!wildcard_match(&['a'], &[]));
         assert!(!wildcard_match(&['a', '*', 'c'], &['a', 'b', 'd']));
@@ -126,7 +140,12 @@ mod tests {
 
     #[test]
     fn literal_file_names_are_index_keys() {
-        assert_eq!(ImagePattern::new(r"*\AVP.exe").literal_file_name().as_deref(), Some("avp.exe"));
+        assert_eq!(
+            ImagePattern::new(r"*\AVP.exe")
+                .literal_file_name()
+                .as_deref(),
+            Some("avp.exe")
+        );
         assert_eq!(ImagePattern::new("ekrn*.exe").literal_file_name(), None);
         assert_eq!(ImagePattern::new(r"C:\x\*").literal_file_name(), None);
     }

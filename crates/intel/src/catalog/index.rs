@@ -52,7 +52,10 @@ impl Index {
         for (p, product) in products.iter().enumerate() {
             index.product_by_id.entry(product.id.clone()).or_insert(p);
             for (i, pattern) in product.endpoints.iter().enumerate() {
-                let hit = Hit { product: p, pattern: i };
+                let hit = Hit {
+                    product: p,
+                    pattern: i,
+                };
                 let key = pattern.to_ascii_lowercase();
                 let table = if key.starts_with('.') {
                     &mut index.suffixes
@@ -62,7 +65,10 @@ impl Index {
                 table.entry(key).or_insert(hit);
             }
             for (i, pattern) in product.process_images.iter().enumerate() {
-                let hit = Hit { product: p, pattern: i };
+                let hit = Hit {
+                    product: p,
+                    pattern: i,
+                };
                 let compiled = ImagePattern::new(pattern);
                 match compiled.literal_file_name() {
                     Some(file) => index
@@ -75,7 +81,13 @@ impl Index {
             }
             for (i, network) in product.networks.iter().enumerate() {
                 if let Ok(cidr) = Cidr::parse(network) {
-                    index.networks.push((cidr, Hit { product: p, pattern: i }));
+                    index.networks.push((
+                        cidr,
+                        Hit {
+                            product: p,
+                            pattern: i,
+                        },
+                    ));
                 }
             }
             for name in &product.package_names {

@@ -114,7 +114,9 @@ impl Catalog {
     /// The repository's `catalog/*.toml`, compiled in. The `catalog_bundled` test checks that
     /// it parses and passes [`Catalog::check`], so a failure here is a build defect.
     pub fn bundled() -> Catalog {
-        let files = bundled_files::BUNDLED.iter().map(|(name, text)| (*name, *text));
+        let files = bundled_files::BUNDLED
+            .iter()
+            .map(|(name, text)| (*name, *text));
         match Catalog::from_texts(files) {
             Ok(catalog) => catalog,
             Err(e) => panic!("the bundled catalog does not parse (a build defect): {e}"),
@@ -212,8 +214,14 @@ impl Catalog {
                 },
             });
         }
-        let in_traffic = connection.names.iter().filter(|n| n.source != NameSource::Dns);
-        let from_dns = connection.names.iter().filter(|n| n.source == NameSource::Dns);
+        let in_traffic = connection
+            .names
+            .iter()
+            .filter(|n| n.source != NameSource::Dns);
+        let from_dns = connection
+            .names
+            .iter()
+            .filter(|n| n.source == NameSource::Dns);
         for learned in in_traffic.chain(from_dns) {
             let names = std::iter::once(&learned.name).chain(learned.cname_chain.iter());
             for name in names {
@@ -284,6 +292,8 @@ impl Catalog {
     /// The file and line a product was written at.
     pub fn product_origin(&self, id: &str) -> Option<(&str, usize)> {
         let i = *self.index.product_by_id.get(id)?;
-        self.product_origins.get(i).map(|o| (o.file.as_str(), o.line))
+        self.product_origins
+            .get(i)
+            .map(|o| (o.file.as_str(), o.line))
     }
 }

@@ -81,10 +81,26 @@ mod tests {
 
     #[test]
     fn malformed_ranges_are_refused_with_a_reason() {
-        assert!(Cidr::parse("77.74.176.0").unwrap_err().contains("no /prefix"));
-        assert!(Cidr::parse("77.74.176.1/21").unwrap_err().contains("host bits"));
-        assert!(Cidr::parse("77.74.176.0/33").unwrap_err().contains("exceeds 32"));
-        assert!(Cidr::parse("kaspersky/8").unwrap_err().contains("not an IP"));
+        assert!(
+            Cidr::parse("77.74.176.0")
+                .unwrap_err()
+                .contains("no /prefix")
+        );
+        assert!(
+            Cidr::parse("77.74.176.1/21")
+                .unwrap_err()
+                .contains("host bits")
+        );
+        assert!(
+            Cidr::parse("77.74.176.0/33")
+                .unwrap_err()
+                .contains("exceeds 32")
+        );
+        assert!(
+            Cidr::parse("kaspersky/8")
+                .unwrap_err()
+                .contains("not an IP")
+        );
         assert!(Cidr::parse("::/129").is_err());
     }
 }

@@ -85,7 +85,9 @@ pub(crate) fn https_url(value: &str) -> Result<(), String> {
     let clean = !value.chars().any(|c| c.is_whitespace() || c.is_control());
     match host {
         Some(host) if clean && host.contains('.') && !host.starts_with('.') => Ok(()),
-        _ => Err(format!("source URL {value:?} is not an https URL with a host")),
+        _ => Err(format!(
+            "source URL {value:?} is not an https URL with a host"
+        )),
     }
 }
 
