@@ -94,26 +94,64 @@ impl AsnTableBuilder {
         Some(index)
     }
 
-    /// Sorts the ranges and refuses overlapping ones (bisection needs disjoint ranges; an overlap
-    /// would make one answer silently hide another).
-    pub fn finish(mut self, path: &Path) -> Result<AsnTable, IntelError> {
-        self.table.v4.sort_unstable_by_key(|r| r.start);
-        self.table.v6.sort_unstable_by_key(|r| r.start);
-        let overlap = |a: String, b: String| IntelError::Csv {
-            path: path.to_path_buf(),
-            line: 0,
-            reason: format!("ranges starting at {a} and {b} overlap"),
-        };
-        if let Some(w) = self.table.v4.windows(2).find(|w| w[0].end >= w[1].start) {
-            return Err(overlap(Ipv4Addr::from(w[0].start).to_string(), Ipv4Addr::from(w[1].start).to_string()));
-        }
-        if let Some(w) = self.table.v6.windows(2).find(|w| w[0].end >= w[1].start) {
-            return Err(overlap(Ipv6Addr::from(w[0].start).to_string(), Ipv6Addr::from(w[1].start).to_string()));
-        }
+    /// Sorts the ranges and makes them disjoint. Real tables overlap (the published
+    /// `@ip-location-db/asn` has ranges such as 214.95.0.0-215.0.255.255 and 215.0.0.0-…): where
+    /// ranges overlap, the one starting later — the more specific allocation inside a broader
+    /// one — answers for the shared span, and the broader one keeps the rest. Deterministic
+    /// whatever the line order.
+    pub fn finish(mut self) -> AsnTable {
+        let v4: Vec<Range<u128>> = self.table.v4.iter().map(|r| Range { start: u128::from(r.start), end: u128::from(r.end), asn: r.asn, organisation: r.organisation }).collect();
+        self.table.v4 = disjoint(v4)
+            .into_iter()
+            .filter_map(|r| {
+                Some(Range { start: u32::try_from(r.start).ok()?, end: u32::try_from(r.end).ok()?, asn: r.asn, organisation: r.organisation })
+            })
+            .collect();
+        self.table.v6 = disjoint(std::mem::take(&mut self.table.v6));
         self.table.v4.shrink_to_fit();
         self.table.v6.shrink_to_fit();
-        Ok(self.table)
+        self.table
     }
+}
+
+/// Disjoint, sorted ranges from possibly overlapping ones (a sweep over every range boundary,
+/// keeping the covering range with the latest start).
+fn disjoint(mut ranges: Vec<Range<u128>>) -> Vec<Range<u128>> {
+    // Ties broken by the narrower range first, so the result does not depend on input order.
+    ranges.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)).then(a.asn.cmp(&b.asn)));
+    if ranges.windows(2).all(|w| w[0].end < w[1].start) {
+        return ranges;
+    }
+    let mut boundaries: Vec<u128> = ranges.iter().flat_map(|r| [Some(r.start), r.end.checked_add(1)]).flatten().collect();
+    boundaries.sort_unstable();
+    boundaries.dedup();
+    let mut out: Vec<Range<u128>> = Vec::with_capacity(ranges.len());
+    // Active ranges by (start, index): the top is the latest-starting range begun so far.
+    let mut active: std::collections::BinaryHeap<(u128, std::cmp::Reverse<usize>)> = std::collections::BinaryHeap::new();
+    let mut next = 0usize;
+    for (i, &boundary) in boundaries.iter().enumerate() {
+        while let Some(range) = ranges.get(next).filter(|r| r.start <= boundary) {
+            active.push((range.start, std::cmp::Reverse(next)));
+            next += 1;
+        }
+        while let Some(&(_, std::cmp::Reverse(index))) = active.peek() {
+            if ranges.get(index).is_some_and(|r| r.end < boundary) {
+                active.pop();
+            } else {
+                break;
+            }
+        }
+        let Some(&(_, std::cmp::Reverse(index))) = active.peek() else { continue };
+        let Some(winner) = ranges.get(index) else { continue };
+        let segment_end = boundaries.get(i + 1).map_or(u128::MAX, |b| b - 1).min(winner.end);
+        match out.last_mut() {
+            Some(last) if last.asn == winner.asn && last.organisation == winner.organisation && last.end.checked_add(1) == Some(boundary) => {
+                last.end = segment_end
+            }
+            _ => out.push(Range { start: boundary, end: segment_end, asn: winner.asn, organisation: winner.organisation }),
+        }
+    }
+    out
 }
 
 impl AsnTable {
@@ -177,7 +215,7 @@ mod tests {
     fn table(text: &str) -> Result<AsnTable, IntelError> {
         let mut builder = AsnTableBuilder::default();
         builder.add_csv(Path::new("t.csv"), text.as_bytes())?;
-        builder.finish(Path::new("t.csv"))
+        Ok(builder.finish())
     }
 
     #[test]
@@ -204,6 +242,32 @@ mod tests {
     }
 
     #[test]
+    fn overlapping_ranges_resolve_to_the_later_start() {
+        let t = table(
+            "214.95.0.0,215.0.255.255,749,DoD\n\
+             215.0.0.0,215.1.3.255,721,DoD NIC\n\
+             10.0.0.0,10.255.255.255,1,outer\n\
+             10.1.0.0,10.1.255.255,2,inner\n\
+             10.1.2.0,10.1.2.255,3,innermost\n",
+        )
+        .unwrap();
+        let asn = |a: &str| t.answer(a.parse().unwrap()).data.asn;
+        assert_eq!(asn("214.255.255.255"), Some(749));
+        assert_eq!(asn("215.0.0.1"), Some(721));
+        assert_eq!(asn("215.1.3.255"), Some(721));
+        assert_eq!(asn("215.1.4.0"), None);
+        assert_eq!(asn("10.0.0.1"), Some(1));
+        assert_eq!(asn("10.1.0.1"), Some(2));
+        assert_eq!(asn("10.1.2.1"), Some(3));
+        assert_eq!(asn("10.1.3.1"), Some(2));
+        assert_eq!(asn("10.2.0.0"), Some(1));
+        assert_eq!(asn("10.255.255.255"), Some(1));
+        // The network reported is the one the answer holds for, after resolution.
+        assert_eq!(t.answer("10.1.3.1".parse().unwrap()).network.unwrap().to_string(), "10.1.3.0/24");
+        assert_eq!(t.len(), (7, 0));
+    }
+
+    #[test]
     fn bad_lines_are_errors_naming_file_and_line() {
         let err = table("1.0.0.0,1.0.0.255,1,a\n1.0.1.0,zzz,2,b\n").unwrap_err();
         assert_eq!(err.to_string(), "t.csv:2: bad address \"zzz\"");
@@ -213,8 +277,6 @@ mod tests {
         assert!(err.to_string().contains("not a range"), "{err}");
         let err = table("1.0.0.0,1.0.0.255\n").unwrap_err();
         assert!(err.to_string().contains("expected start,end,asn"), "{err}");
-        let err = table("1.0.0.0,1.0.0.255,1,a\n1.0.0.128,1.0.1.0,2,b\n").unwrap_err();
-        assert!(err.to_string().contains("overlap"), "{err}");
         let err = table("1.0.0.0,1.0.0.255,99999999999,a\n").unwrap_err();
         assert!(err.to_string().contains("bad AS number"), "{err}");
     }

@@ -70,7 +70,7 @@ pub fn open(spec: &SourceSpec, verify: bool) -> Result<OpenedSource, IntelError>
         if files.is_empty() {
             return Err(IntelError::Csv { path: spec.path.clone(), line: 0, reason: "no .csv files in the directory".into() });
         }
-        SourceReader::Asn(builder.finish(&spec.path)?)
+        SourceReader::Asn(builder.finish())
     } else {
         let bytes = read_capped(&spec.path)?;
         combined.update(&bytes);
@@ -78,7 +78,7 @@ pub fn open(spec: &SourceSpec, verify: bool) -> Result<OpenedSource, IntelError>
         if is_csv(&spec.path) {
             let mut builder = AsnTableBuilder::default();
             builder.add_csv(&spec.path, &bytes)?;
-            SourceReader::Asn(builder.finish(&spec.path)?)
+            SourceReader::Asn(builder.finish())
         } else {
             SourceReader::Mmdb(MmdbSource::from_bytes(&spec.path, bytes, spec.basis, verify)?)
         }
