@@ -342,12 +342,8 @@ impl Log {
         // Files of the published checkpoint must never be rewritten: a crash in the middle of
         // rewriting one would corrupt an acknowledged state. The same path always has the same
         // content in a consistent log, so an unchanged partial tile is simply skipped.
-        let published: std::collections::HashSet<String> = st
-            .edge
-            .partial_events()
-            .iter()
-            .map(event_path)
-            .collect();
+        let published: std::collections::HashSet<String> =
+            st.edge.partial_events().iter().map(event_path).collect();
         let mut writes = DurableBatch::default();
         for (path, bytes) in &files {
             if published.contains(path) {

@@ -179,7 +179,9 @@ impl Policy {
                             Some(Member::Witness(i)) => Quorum::Witness(*i),
                             Some(Member::Group(i)) => Quorum::Group(*i),
                             None => {
-                                return Err(at("quorum names an undefined witness or group".into()));
+                                return Err(
+                                    at("quorum names an undefined witness or group".into()),
+                                );
                             }
                         }
                     });

@@ -302,7 +302,9 @@ mod tests {
                 let wrong = leaf_hash(b"other");
                 assert!(verify_inclusion(index as u64, size as u64, &wrong, &p, &root).is_err());
             }
-            assert!(verify_consistency(0, size as u64, &[], &crate::hash::empty_root(), &root).is_err());
+            assert!(
+                verify_consistency(0, size as u64, &[], &crate::hash::empty_root(), &root).is_err()
+            );
             for old in 1..=size {
                 let old_root = root_of_hashes(&all[..old]);
                 let p = consistency_proof(&mut MemoryTree(tree), old as u64, size as u64).unwrap();

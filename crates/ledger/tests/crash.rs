@@ -24,8 +24,18 @@ fn next(state: &mut u64) -> u64 {
 fn kill_minus_nine_never_loses_an_acknowledged_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("log");
-    let vkey = init_log(&dir, "crash.test/log", &default_key_path(&dir), &default_vkey_path(&dir)).unwrap();
-    let mut rng = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 | 1;
+    let vkey = init_log(
+        &dir,
+        "crash.test/log",
+        &default_key_path(&dir),
+        &default_vkey_path(&dir),
+    )
+    .unwrap();
+    let mut rng = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
     eprintln!("crash test seed {rng}");
     let started = Instant::now();
     let mut acked: Vec<(u64, String)> = Vec::new();
@@ -54,7 +64,9 @@ fn kill_minus_nine_never_loses_an_acknowledged_entry() {
             c.stdout.take().unwrap().read_to_string(&mut out).unwrap();
             for line in out.lines() {
                 // A line cut by the kill is not an acknowledgement.
-                let Some((idx, entry)) = line.split_once(' ') else { continue };
+                let Some((idx, entry)) = line.split_once(' ') else {
+                    continue;
+                };
                 if !entry.ends_with('}') {
                     continue;
                 }
@@ -62,11 +74,16 @@ fn kill_minus_nine_never_loses_an_acknowledged_entry() {
             }
         }
         // The log reopens (its checkpoint verifies and the tiles rebuild its root).
-        let log = Log::open(&dir).unwrap_or_else(|e| panic!("run {runs}: log does not reopen: {e}"));
+        let log =
+            Log::open(&dir).unwrap_or_else(|e| panic!("run {runs}: log does not reopen: {e}"));
         let (_, cp) = log.checkpoint().unwrap();
         let max = acked.iter().map(|(i, _)| *i).max();
         if let Some(max) = max {
-            assert!(cp.size > max, "run {runs}: size {} but index {max} was acknowledged", cp.size);
+            assert!(
+                cp.size > max,
+                "run {runs}: size {} but index {max} was acknowledged",
+                cp.size
+            );
         }
     }
     // Every acknowledged index holds the acknowledged entry, and indices were never reused.
@@ -80,11 +97,19 @@ fn kill_minus_nine_never_loses_an_acknowledged_entry() {
         let bundle = bundles.entry(n).or_insert_with(|| {
             read_entry_bundle(&reader, n, (cp.size - n * TILE_WIDTH).min(TILE_WIDTH)).unwrap()
         });
-        assert_eq!(bundle[(idx % TILE_WIDTH) as usize], entry.as_bytes(), "index {idx}");
+        assert_eq!(
+            bundle[(idx % TILE_WIDTH) as usize],
+            entry.as_bytes(),
+            "index {idx}"
+        );
     }
     // And a monitor re-hashing the whole log from its tiles finds nothing wrong.
     let report = monitor(&reader, &vkey, &[]).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    eprintln!("{runs} kills, {} acknowledged entries, final size {}", acked.len(), cp.size);
+    eprintln!(
+        "{runs} kills, {} acknowledged entries, final size {}",
+        acked.len(),
+        cp.size
+    );
     assert!(runs >= 10 && !acked.is_empty());
 }

@@ -5,7 +5,9 @@ use ct_merkle::mem_backed_tree::MemoryBackedTree;
 use proptest::prelude::*;
 use ringfence_ledger::edge::Edge;
 use ringfence_ledger::hash::{Hash, leaf_hash};
-use ringfence_ledger::proof::{MemoryTree, consistency_proof, inclusion_proof, verify_consistency, verify_inclusion};
+use ringfence_ledger::proof::{
+    MemoryTree, consistency_proof, inclusion_proof, verify_consistency, verify_inclusion,
+};
 
 fn flat(proof: &[Hash]) -> Vec<u8> {
     proof.iter().flat_map(|h| h.0).collect()

@@ -7,22 +7,38 @@ mod common;
 use ringfence_ledger::hash::{Hash, root_of_hashes};
 use ringfence_ledger::keys::{KeyKind, KeyRing, SignerKey, VerifierKey, verify_ed25519};
 use ringfence_ledger::note::SignedNote;
-use ringfence_ledger::tile_source::{FsTiles, TileNodes, read_hash_tile};
 use ringfence_ledger::proof::range_root;
+use ringfence_ledger::tile_source::{FsTiles, TileNodes, read_hash_tile};
 use serde_json::Value;
 
 #[test]
 fn c2sp_signed_note_example_verifies() {
-    let vkey = VerifierKey::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k").unwrap();
+    let vkey =
+        VerifierKey::parse("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")
+            .unwrap();
     // The note exactly as printed in signed-note.md, which is read to be sure it is the same.
     let spec = std::fs::read_to_string(common::tlog_data("c2sp/signed-note.md")).unwrap();
     let note = "This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n";
-    assert!(spec.contains(note), "signed-note.md no longer holds the example");
+    assert!(
+        spec.contains(note),
+        "signed-note.md no longer holds the example"
+    );
     let parsed = SignedNote::parse(note.as_bytes()).unwrap();
-    assert_eq!(parsed.verified_by(&KeyRing(vec![vkey.clone()])).unwrap().len(), 1);
+    assert_eq!(
+        parsed
+            .verified_by(&KeyRing(vec![vkey.clone()]))
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(parsed.to_bytes(), note.as_bytes());
     let tampered = note.replace("example message", "example massage");
-    assert!(SignedNote::parse(tampered.as_bytes()).unwrap().verified_by(&KeyRing(vec![vkey])).is_err());
+    assert!(
+        SignedNote::parse(tampered.as_bytes())
+            .unwrap()
+            .verified_by(&KeyRing(vec![vkey]))
+            .is_err()
+    );
     // The poem at the top of the spec parses as a note (its key is not published).
     let poem = "Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n\n— quasimodo.example/salvatore NnugSzTjtVAewIS+Z/iJhUPeFDkO/5QQ2i5ddnGITLlC+EhfLW9oJKONrMouFSQU0xMcXxj99ihAQwaqP3ZekRwNtIc=\n";
     assert!(spec.contains(poem));
@@ -37,18 +53,26 @@ fn go_note_test_vector_signs_and_verifies() {
     let skey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
     let vkey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
     let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
-    let signed = format!("{text}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n");
+    let signed = format!(
+        "{text}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    );
     let key = SignerKey::parse(skey).unwrap();
     assert_eq!(key.verifier().to_vkey(), vkey);
     let sig = key.sign_note(text.as_bytes(), 0).unwrap();
-    let ours = SignedNote { body: text.as_bytes().to_vec(), signatures: vec![sig] };
+    let ours = SignedNote {
+        body: text.as_bytes().to_vec(),
+        signatures: vec![sig],
+    };
     assert_eq!(String::from_utf8(ours.to_bytes()).unwrap(), signed);
     let theirs = SignedNote::parse(signed.as_bytes()).unwrap();
-    theirs.verified_by(&KeyRing(vec![VerifierKey::parse(vkey).unwrap()])).unwrap();
+    theirs
+        .verified_by(&KeyRing(vec![VerifierKey::parse(vkey).unwrap()]))
+        .unwrap();
 }
 
 fn witness_key(json_rel: &str) -> VerifierKey {
-    let v: Value = serde_json::from_slice(&std::fs::read(common::tlog_data(json_rel)).unwrap()).unwrap();
+    let v: Value =
+        serde_json::from_slice(&std::fs::read(common::tlog_data(json_rel)).unwrap()).unwrap();
     let k = v["verifier_keys"][0].as_str().unwrap();
     let key = VerifierKey::parse(k).unwrap();
     assert_eq!(key.kind, KeyKind::CosignatureV1);
@@ -63,20 +87,35 @@ fn sunlight_mirror_tiles_rebuild_the_cosigned_root() {
     let mirror = common::tlog_data(&format!("{SKY}/witness/mirror/{ORIGIN_HASH}"));
     let note = SignedNote::parse(&std::fs::read(mirror.join("checkpoint")).unwrap()).unwrap();
     let cp = note.checkpoint().unwrap();
-    assert_eq!((cp.origin.as_str(), cp.size), ("rome2026h1.example.org", 300));
+    assert_eq!(
+        (cp.origin.as_str(), cp.size),
+        ("rome2026h1.example.org", 300)
+    );
     // The directory name is the SHA-256 of the origin, as tlog-witness monitoring URLs use.
-    assert_eq!(ringfence_ledger::hash::sha256(cp.origin.as_bytes()).to_hex(), ORIGIN_HASH);
+    assert_eq!(
+        ringfence_ledger::hash::sha256(cp.origin.as_bytes()).to_hex(),
+        ORIGIN_HASH
+    );
     let tiles = FsTiles(mirror.clone());
     let mut leaves = read_hash_tile(&tiles, 0, 0, 256).unwrap();
     leaves.extend(read_hash_tile(&tiles, 0, 1, 44).unwrap());
     assert_eq!(root_of_hashes(&leaves), cp.root);
     // The level-1 tile holds the hash of the full level-0 tile.
-    assert_eq!(read_hash_tile(&tiles, 1, 0, 1).unwrap(), vec![root_of_hashes(&leaves[..256])]);
+    assert_eq!(
+        read_hash_tile(&tiles, 1, 0, 1).unwrap(),
+        vec![root_of_hashes(&leaves[..256])]
+    );
     // And proofs computed from the tiles reach the same root.
-    assert_eq!(range_root(&mut TileNodes::new(&tiles, 300), 0, 300).unwrap(), cp.root);
+    assert_eq!(
+        range_root(&mut TileNodes::new(&tiles, 300), 0, 300).unwrap(),
+        cp.root
+    );
     // The mirror's cosignature/v1 verifies with the key in mirror.v0.json.
     let key = witness_key(&format!("{SKY}/witness/mirror/mirror.v0.json"));
-    assert_eq!(note.verified_by(&KeyRing(vec![key.clone()])).unwrap().len(), 1);
+    assert_eq!(
+        note.verified_by(&KeyRing(vec![key.clone()])).unwrap().len(),
+        1
+    );
     let mut forged = note.clone();
     forged.body = forged.body.replace_last_size();
     assert!(forged.verified_by(&KeyRing(vec![key])).is_err());
@@ -87,52 +126,93 @@ trait ReplaceSize {
 }
 impl ReplaceSize for Vec<u8> {
     fn replace_last_size(&self) -> Vec<u8> {
-        String::from_utf8(self.clone()).unwrap().replacen("\n300\n", "\n301\n", 1).into_bytes()
+        String::from_utf8(self.clone())
+            .unwrap()
+            .replacen("\n300\n", "\n301\n", 1)
+            .into_bytes()
     }
 }
 
 #[test]
 fn sunlight_witness_cosignatures_verify() {
     let w1 = witness_key(&format!("{SKY}/witness/witness.v0.json"));
-    let note = SignedNote::parse(&std::fs::read(common::tlog_data(&format!("{SKY}/witness/{ORIGIN_HASH}/checkpoint"))).unwrap()).unwrap();
-    assert_eq!(note.signatures.len(), 2, "log signature and one cosignature");
+    let note = SignedNote::parse(
+        &std::fs::read(common::tlog_data(&format!(
+            "{SKY}/witness/{ORIGIN_HASH}/checkpoint"
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        note.signatures.len(),
+        2,
+        "log signature and one cosignature"
+    );
     let ok = note.verified_by(&KeyRing(vec![w1.clone()])).unwrap();
     assert_eq!(ok[0].name(), "witness.example.org");
     // The log's own signature is an RFC 6962 (ECDSA, type 0x05) note signature: unknown to an
     // Ed25519 key ring, so it is ignored rather than failing the note.
-    assert_eq!(note.checkpoint().unwrap().root.to_base64(), "lCkHUpkmVBEms2r2T1K6Og69+wUuuN3MIEW1/ezu2v0=");
+    assert_eq!(
+        note.checkpoint().unwrap().root.to_base64(),
+        "lCkHUpkmVBEms2r2T1K6Og69+wUuuN3MIEW1/ezu2v0="
+    );
 
     let w2 = witness_key(&format!("{SKY}/witness2/witness.v0.json"));
     let dir = common::tlog_data(&format!("{SKY}/witness2"));
-    let entry = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).find(|p| p.is_dir()).unwrap();
+    let entry = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .unwrap();
     let note2 = SignedNote::parse(&std::fs::read(entry.join("checkpoint")).unwrap()).unwrap();
-    assert_eq!(note2.checkpoint().unwrap().origin, "milan2026h1.example.org");
+    assert_eq!(
+        note2.checkpoint().unwrap().origin,
+        "milan2026h1.example.org"
+    );
     note2.verified_by(&KeyRing(vec![w2.clone()])).unwrap();
     // A witness's key does not verify another witness's cosignature.
     assert!(note2.verified_by(&KeyRing(vec![w1])).is_err());
     // The published skylight tree checkpoint carries only the ECDSA log signature.
-    let tree = SignedNote::parse(&std::fs::read(common::tlog_data(&format!("{SKY}/tree/checkpoint"))).unwrap()).unwrap();
+    let tree = SignedNote::parse(
+        &std::fs::read(common::tlog_data(&format!("{SKY}/tree/checkpoint"))).unwrap(),
+    )
+    .unwrap();
     assert!(tree.verified_by(&KeyRing(vec![w2])).is_err());
 }
 
 #[test]
 fn cctv_ed25519_edge_cases() {
-    let v: Value = serde_json::from_slice(&std::fs::read(common::tlog_data("cctv/ed25519/ed25519vectors.json")).unwrap()).unwrap();
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(common::tlog_data("cctv/ed25519/ed25519vectors.json")).unwrap(),
+    )
+    .unwrap();
     let vectors = v.as_array().unwrap();
     assert!(vectors.len() > 100);
     let (mut accepted, mut rejected) = (0, 0);
     for vec in vectors {
-        let key: [u8; 32] = hex::decode(vec["key"].as_str().unwrap()).unwrap().try_into().unwrap();
+        let key: [u8; 32] = hex::decode(vec["key"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
         let sig = hex::decode(vec["sig"].as_str().unwrap()).unwrap();
         let msg = vec["msg"].as_str().unwrap().as_bytes();
-        let flags: Vec<&str> = vec["flags"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let flags: Vec<&str> = vec["flags"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
         // verify_strict accepts only vectors whose sole oddity is a low-order *component*
         // (a point with a prime-order part too, which no blocklist can catch).
-        let expect_accept = flags.iter().all(|f| matches!(*f, "low_order_component_A" | "low_order_component_R"));
+        let expect_accept = flags
+            .iter()
+            .all(|f| matches!(*f, "low_order_component_A" | "low_order_component_R"));
         let got = ed25519_dalek::VerifyingKey::from_bytes(&key)
             .map(|k| verify_ed25519(&k, msg, &sig))
             .unwrap_or(false);
-        assert_eq!(got, expect_accept, "vector {} flags {flags:?}", vec["number"]);
+        assert_eq!(
+            got, expect_accept,
+            "vector {} flags {flags:?}",
+            vec["number"]
+        );
         if got { accepted += 1 } else { rejected += 1 }
     }
     eprintln!("CCTV ed25519: accepted {accepted}, rejected {rejected}");

@@ -50,7 +50,11 @@ fn files(kind: &str) -> Vec<std::path::PathBuf> {
 #[test]
 fn inclusion_vectors() {
     let all = files("inclusion");
-    assert!(all.len() > 50, "expected the inclusion vectors, found {}", all.len());
+    assert!(
+        all.len() > 50,
+        "expected the inclusion vectors, found {}",
+        all.len()
+    );
     let (mut pos, mut neg) = (0, 0);
     for f in all {
         let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
@@ -77,7 +81,11 @@ fn inclusion_vectors() {
 #[test]
 fn consistency_vectors() {
     let all = files("consistency");
-    assert!(all.len() > 80, "expected the consistency vectors, found {}", all.len());
+    assert!(
+        all.len() > 80,
+        "expected the consistency vectors, found {}",
+        all.len()
+    );
     let (mut pos, mut neg) = (0, 0);
     for f in all {
         let v: Value = serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap();
@@ -86,8 +94,14 @@ fn consistency_vectors() {
             let r1 = root(&v["root1"]).ok_or("root1")?;
             let r2 = root(&v["root2"]).ok_or("root2")?;
             let proof = hashes(&v["proof"]).ok_or("proof")?;
-            verify_consistency(v["size1"].as_u64().unwrap(), v["size2"].as_u64().unwrap(), &proof, &r1, &r2)
-                .map_err(|_| "verify")
+            verify_consistency(
+                v["size1"].as_u64().unwrap(),
+                v["size2"].as_u64().unwrap(),
+                &proof,
+                &r1,
+                &r2,
+            )
+            .map_err(|_| "verify")
         })();
         assert_eq!(got.is_err(), want_err, "{}: {got:?}", f.display());
         if want_err { neg += 1 } else { pos += 1 }

@@ -141,7 +141,7 @@ pub fn format_double(f: f64) -> String {
             s.push_str(rest);
         }
         s.push('e');
-        s.push(if n - 1 >= 0 { '+' } else { '-' });
+        s.push(if n > 0 { '+' } else { '-' });
         s.push_str(&(n - 1).abs().to_string());
     }
     s
@@ -152,7 +152,7 @@ pub fn format_double(f: f64) -> String {
 /// the other one. Returns the even candidate when that happens.
 fn even_tie_alternative(abs: f64, digits: &str, exp: i32) -> Option<String> {
     let last = digits.bytes().last()?;
-    if digits.len() < 2 || (last - b'0') % 2 == 0 {
+    if digits.len() < 2 || (last - b'0').is_multiple_of(2) {
         return None;
     }
     // The exact decimal expansion of a double has at most 767 significant digits.
@@ -161,7 +161,10 @@ fn even_tie_alternative(abs: f64, digits: &str, exp: i32) -> Option<String> {
     if exact_exp.parse::<i32>().ok()? != exp {
         return None;
     }
-    let exact_digits: String = exact_mantissa.chars().filter(char::is_ascii_digit).collect();
+    let exact_digits: String = exact_mantissa
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     let k = digits.len();
     let (head, tail) = (exact_digits.get(..k)?, exact_digits.get(k..)?);
     let mut tail_chars = tail.chars();
@@ -192,7 +195,13 @@ mod tests {
           "literals": [null, true, false]
         }"#;
         let mut v: Value = serde_json::from_str(input).unwrap();
-        v["numbers"] = serde_json::json!([333333333.33333329_f64, 1E30_f64, 4.50_f64, 2e-3_f64, 0.000000000000000000000000001_f64]);
+        v["numbers"] = serde_json::json!([
+            333333333.33333329_f64,
+            1E30_f64,
+            4.50_f64,
+            2e-3_f64,
+            0.000000000000000000000000001_f64
+        ]);
         assert_eq!(
             String::from_utf8(to_canonical_json(&v)).unwrap(),
             r#"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#

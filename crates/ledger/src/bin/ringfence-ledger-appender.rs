@@ -29,7 +29,10 @@ fn main() -> ExitCode {
             std::thread::spawn(move || {
                 for i in 0u64.. {
                     let batch: Vec<Vec<u8>> = (0..(i % 7 + 1))
-                        .map(|j| format!("{{\"run\":\"{tag}\",\"t\":{t},\"i\":{i},\"j\":{j}}}").into_bytes())
+                        .map(|j| {
+                            format!("{{\"run\":\"{tag}\",\"t\":{t},\"i\":{i},\"j\":{j}}}")
+                                .into_bytes()
+                        })
                         .collect();
                     let Ok(indices) = log.append(batch.clone()) else {
                         return;
