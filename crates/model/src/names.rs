@@ -14,6 +14,8 @@ pub enum NameSource {
     HttpHost,
     /// The target of an HTTP `CONNECT` request.
     HttpConnect,
+    /// The destination of a SOCKS4, SOCKS4a or SOCKS5 CONNECT request (a domain or an address).
+    SocksConnect,
     /// Sysmon event 3 `DestinationHostname`.
     SysmonDestinationHostname,
 }
@@ -26,6 +28,7 @@ impl NameSource {
             NameSource::Dns => "dns",
             NameSource::HttpHost => "http_host",
             NameSource::HttpConnect => "http_connect",
+            NameSource::SocksConnect => "socks_connect",
             NameSource::SysmonDestinationHostname => "sysmon_destination_hostname",
         }
     }

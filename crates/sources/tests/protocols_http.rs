@@ -122,7 +122,8 @@ fn pipeline_requests() -> Vec<HttpRequest> {
 fn bodies_are_skipped_and_every_request_found() {
     let (requests, state) = scan(&[PIPELINE]);
     assert_eq!(requests, pipeline_requests());
-    assert_eq!(state, HttpScanState::Scanning);
+    // The last request is a CONNECT: what follows belongs to the tunnel.
+    assert_eq!(state, HttpScanState::Tunnel);
 }
 
 #[test]
@@ -130,7 +131,7 @@ fn every_two_way_split() {
     for split in 0..=PIPELINE.len() {
         let (requests, state) = scan(&[&PIPELINE[..split], &PIPELINE[split..]]);
         assert_eq!(requests, pipeline_requests(), "split {split}");
-        assert_eq!(state, HttpScanState::Scanning);
+        assert_eq!(state, HttpScanState::Tunnel);
     }
     let bytes: Vec<&[u8]> = PIPELINE.chunks(1).collect();
     assert_eq!(scan(&bytes).0, pipeline_requests());
@@ -219,4 +220,62 @@ proptest! {
         let split = split.min(stream.len());
         let _ = scan(&[&stream[..split], &stream[split..]]);
     }
+}
+
+#[test]
+fn connect_hands_the_rest_of_the_chunk_to_the_tunnel() {
+    let head = b"CONNECT example.net:443 HTTP/1.1\r\nHost: example.net:443\r\n\r\n";
+    let mut stream = head.to_vec();
+    stream.extend_from_slice(b"\x16\x03\x01rest");
+    for split in 0..=stream.len() {
+        let mut scanner = HttpRequestScanner::new();
+        let mut requests = Vec::new();
+        let first = scanner.feed(&stream[..split], |r| requests.push(r));
+        let second = scanner.feed(&stream[split..], |r| requests.push(r));
+        assert_eq!(requests.len(), 1, "split {split}");
+        assert_eq!(requests[0].method, "CONNECT");
+        assert_eq!(scanner.state(), &HttpScanState::Tunnel);
+        // Every byte before the tunnel was consumed by HTTP, none after it.
+        if split <= head.len() {
+            assert_eq!(first, split, "split {split}");
+            assert_eq!(second, head.len() - split, "split {split}");
+        } else {
+            assert_eq!(first, head.len(), "split {split}");
+            assert_eq!(second, 0, "split {split}");
+        }
+    }
+}
+
+#[test]
+fn request_line_with_spaces_in_the_target() {
+    // WebattackRCE.pcap's command-injection request: servers take the last token as the version.
+    let (requests, state) = scan(&[
+        b"GET /cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ]);
+    assert_eq!(state, HttpScanState::Scanning);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].target,
+        "/cgi-bin/handler/netsonar;cat /etc/passwd|?data=Download"
+    );
+    assert_eq!(requests[0].version, "1.1");
+    assert_eq!(requests[0].host.as_deref(), Some("127.0.0.1"));
+    // Without a version token, or with a version that is not a number, it is not HTTP.
+    assert_eq!(scan(&[b"GET /a b\r\n\r\n"]).1, HttpScanState::NotHttp);
+    assert_eq!(scan(&[b"GET / HTTP/x\r\n\r\n"]).1, HttpScanState::NotHttp);
+    assert_eq!(scan(&[b"GET HTTP/1.1\r\n\r\n"]).1, HttpScanState::NotHttp);
+}
+
+#[test]
+fn webattack_capture_request_is_read() {
+    let dirs = directions("ndpi/pcap/WebattackRCE.pcap");
+    let found = dirs
+        .iter()
+        .filter(|d| d.proto == Proto::Tcp)
+        .flat_map(|d| scan(&[&d.stream()]).0)
+        .find(|r| r.target.contains("netsonar;cat /etc/passwd"))
+        .expect("the netsonar request");
+    assert_eq!(found.method, "GET");
+    assert_eq!(found.version, "1.1");
+    assert_eq!(found.host.as_deref(), Some("127.0.0.1"));
 }

@@ -135,14 +135,21 @@ fn ndpi_draft_and_mvfst_captures() {
     }
 }
 
+/// Google QUIC is read too (more in protocols_gquic.rs): a CHLO gives the SNI, without JA4.
 #[test]
-fn ndpi_gquic_is_not_ietf_quic() {
+fn ndpi_gquic_gives_the_chlo_sni() {
     let dirs = directions("ndpi/pcap/quic_q46.pcap");
     let client = dirs
         .iter()
         .find(|d| d.proto == Proto::Udp && d.dst.port() == 443)
         .expect("client");
-    assert_eq!(scan(&client.chunks), QuicScan::NotQuic);
+    match scan(&client.chunks) {
+        QuicScan::Done(hello) => {
+            assert_eq!(hello.sni.as_deref(), Some("play.google.com"));
+            assert_eq!(hello.ja4, "");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Zeek's ssl.log server_name for its two QUIC traces.
@@ -355,11 +362,17 @@ fn not_quic_and_ignored_packets() {
     assert_eq!(scan(&[vec![]]), QuicScan::NotQuic);
     // A short-header packet first: nothing to read.
     assert_eq!(scan(&[vec![0x40; 1200]]), QuicScan::NotQuic);
-    // Unknown version (gQUIC Q046).
+    // A gQUIC version we cannot read (Q099).
     let mut gquic = vec![0xc3];
-    gquic.extend(b"Q046");
+    gquic.extend(b"Q099");
     gquic.resize(1200, 0);
     assert_eq!(scan(&[gquic]), QuicScan::NotQuic);
+    // Q046 is read, but a packet of padding holds no CHLO yet.
+    let mut q046 = vec![0xc3];
+    q046.extend(b"Q046");
+    q046.push(0x50);
+    q046.resize(1200, 0);
+    assert_eq!(scan(&[q046]), QuicScan::NeedMore);
     // A grease version first (forcing version negotiation) is QUIC; the real Initial follows.
     let mut grease = vec![0xc0, 0x1a, 0x2a, 0x3a, 0x4a, 8];
     grease.extend(DCID);

@@ -5,6 +5,7 @@
 
 use super::dns::{self, DnsMessage, TcpDnsScanner};
 use super::flow::AppFindings;
+use super::http::socks::{SocksScan, SocksScanner};
 use super::http::{HttpRequestScanner, HttpScanState};
 use super::packet::{Packet, TransportHeader};
 use super::quic::{QuicInitialScanner, QuicScan};
@@ -18,12 +19,18 @@ const DNS_PORTS: [u16; 3] = [53, 5353, 5355];
 const QUIC_DATAGRAMS: u8 = 16;
 /// TLS record type `handshake`: a client stream starting with it is tried as TLS.
 const TLS_HANDSHAKE: u8 = 0x16;
+/// SOCKS protocol versions: a client stream starting with one is tried as a SOCKS handshake.
+const SOCKS4: u8 = 0x04;
+const SOCKS5: u8 = 0x05;
+/// Proxy handshakes (HTTP CONNECT, SOCKS) followed through per connection; a proxy chain nests them.
+const MAX_TUNNELS: u8 = 4;
 
 #[derive(Debug)]
 enum ClientProtocol {
     Undecided,
     Tls(ClientHelloScanner),
     Http(HttpRequestScanner),
+    Socks(SocksScanner),
     Quic(QuicInitialScanner),
     Done,
 }
@@ -36,19 +43,22 @@ pub(crate) struct AppState {
     server_dns: Option<(StreamReassembler, TcpDnsScanner)>,
     udp_dns: bool,
     quic_datagrams_left: u8,
+    /// Proxy handshakes already followed into their tunnel.
+    tunnels: u8,
 }
 
 impl AppState {
     /// The parsers worth running on a connection with this tuple.
     pub(crate) fn for_key(key: &FlowKey) -> AppState {
         let dns_port = DNS_PORTS.contains(&key.resp_port) || DNS_PORTS.contains(&key.orig_port);
-        let state = match key.transport {
+        match key.transport {
             Transport::Tcp if dns_port => AppState {
                 client: ClientProtocol::Done,
                 client_stream: None,
                 server_dns: Some((StreamReassembler::default(), TcpDnsScanner::new())),
                 udp_dns: false,
                 quic_datagrams_left: 0,
+                tunnels: 0,
             },
             Transport::Tcp => AppState {
                 client: ClientProtocol::Undecided,
@@ -56,6 +66,7 @@ impl AppState {
                 server_dns: None,
                 udp_dns: false,
                 quic_datagrams_left: 0,
+                tunnels: 0,
             },
             Transport::Udp => AppState {
                 client: if dns_port {
@@ -67,9 +78,9 @@ impl AppState {
                 server_dns: None,
                 udp_dns: dns_port,
                 quic_datagrams_left: if dns_port { 0 } else { QUIC_DATAGRAMS },
+                tunnels: 0,
             },
-        };
-        state
+        }
     }
 
     /// Nothing left to learn from this connection's payload.
@@ -98,8 +109,9 @@ impl AppState {
                             stream.on_syn(tcp.seq);
                         }
                         let client = &mut self.client;
+                        let tunnels = &mut self.tunnels;
                         stream.on_segment(data_seq, packet.payload, |bytes| {
-                            feed_client(client, bytes, findings)
+                            feed_client(client, tunnels, bytes, findings)
                         });
                         if stream.gave_up() {
                             self.client = ClientProtocol::Done;
@@ -125,10 +137,10 @@ impl AppState {
                 }
             }
             TransportHeader::Udp { .. } => {
-                if self.udp_dns {
-                    if let Ok(message) = dns::parse_message(packet.payload) {
-                        dns.push(message);
-                    }
+                if self.udp_dns
+                    && let Ok(message) = dns::parse_message(packet.payload)
+                {
+                    dns.push(message);
                 }
                 if from_orig && self.quic_datagrams_left > 0 {
                     self.quic_datagrams_left -= 1;
@@ -161,31 +173,74 @@ impl AppState {
     }
 }
 
-/// Hands in-order client bytes to whichever parser the first byte chose.
-fn feed_client(client: &mut ClientProtocol, bytes: &[u8], findings: &mut AppFindings) {
-    if matches!(client, ClientProtocol::Undecided) {
-        *client = match bytes.first() {
-            Some(&TLS_HANDSHAKE) => ClientProtocol::Tls(ClientHelloScanner::new()),
-            Some(b'A'..=b'Z') => ClientProtocol::Http(HttpRequestScanner::new()),
-            _ => ClientProtocol::Done,
-        };
-    }
-    match client {
-        ClientProtocol::Tls(scanner) => match scanner.feed(bytes) {
-            HelloScan::NeedMore => {}
-            HelloScan::Done(hello) => {
-                record_hello(findings, hello, NameSource::Sni);
-                *client = ClientProtocol::Done;
+/// Hands in-order client bytes to whichever parser the first byte chose. After a proxy handshake
+/// (HTTP `CONNECT`, SOCKS) the bytes that follow are the destination's own protocol, so the choice is
+/// made again for them: a TLS ClientHello inside the tunnel gives the real SNI and JA4.
+fn feed_client(
+    client: &mut ClientProtocol,
+    tunnels: &mut u8,
+    mut bytes: &[u8],
+    findings: &mut AppFindings,
+) {
+    // Each pass either consumes `bytes` or enters one more tunnel, at most MAX_TUNNELS times.
+    loop {
+        if matches!(client, ClientProtocol::Undecided) {
+            if bytes.is_empty() {
+                return;
             }
-            HelloScan::NotTls | HelloScan::Malformed(_) => *client = ClientProtocol::Done,
-        },
-        ClientProtocol::Http(scanner) => {
-            scanner.feed(bytes, |request| record_http(findings, request));
-            if !matches!(scanner.state(), HttpScanState::Scanning) {
-                *client = ClientProtocol::Done;
-            }
+            *client = match bytes.first() {
+                Some(&TLS_HANDSHAKE) => ClientProtocol::Tls(ClientHelloScanner::new()),
+                Some(b'A'..=b'Z') => ClientProtocol::Http(HttpRequestScanner::new()),
+                Some(&SOCKS4 | &SOCKS5) => ClientProtocol::Socks(SocksScanner::new()),
+                _ => ClientProtocol::Done,
+            };
         }
-        ClientProtocol::Undecided | ClientProtocol::Quic(_) | ClientProtocol::Done => {}
+        let tunnel_rest = match client {
+            ClientProtocol::Tls(scanner) => {
+                match scanner.feed(bytes) {
+                    HelloScan::NeedMore => {}
+                    HelloScan::Done(hello) => {
+                        record_hello(findings, hello, NameSource::Sni);
+                        *client = ClientProtocol::Done;
+                    }
+                    HelloScan::NotTls | HelloScan::Malformed(_) => *client = ClientProtocol::Done,
+                }
+                None
+            }
+            ClientProtocol::Http(scanner) => {
+                let consumed = scanner.feed(bytes, |request| record_http(findings, request));
+                match scanner.state() {
+                    HttpScanState::Scanning => None,
+                    HttpScanState::Tunnel => Some(bytes.get(consumed..).unwrap_or_default()),
+                    HttpScanState::NotHttp | HttpScanState::Stopped(_) => {
+                        *client = ClientProtocol::Done;
+                        None
+                    }
+                }
+            }
+            ClientProtocol::Socks(scanner) => match scanner.feed(bytes) {
+                SocksScan::NeedMore => None,
+                SocksScan::Done { target, consumed } => {
+                    findings.add_name(&target.host, NameSource::SocksConnect);
+                    Some(bytes.get(*consumed..).unwrap_or_default())
+                }
+                SocksScan::NotSocks => {
+                    *client = ClientProtocol::Done;
+                    None
+                }
+            },
+            ClientProtocol::Undecided | ClientProtocol::Quic(_) | ClientProtocol::Done => None,
+        };
+        let Some(rest) = tunnel_rest else {
+            return;
+        };
+        if *tunnels >= MAX_TUNNELS {
+            *client = ClientProtocol::Done;
+            return;
+        }
+        *tunnels += 1;
+        *client = ClientProtocol::Undecided;
+        bytes = rest;
     }
 }
 
@@ -196,7 +251,8 @@ fn record_hello(findings: &mut AppFindings, hello: &ClientHello, source: NameSou
     if findings.alpn.is_empty() {
         findings.alpn = hello.alpn.clone();
     }
-    if findings.ja4.is_none() {
+    // A Google QUIC CHLO is not a TLS ClientHello and has no JA4 (its `ja4` is empty).
+    if findings.ja4.is_none() && !hello.ja4.is_empty() {
         findings.ja4 = Some(hello.ja4.clone());
     }
 }

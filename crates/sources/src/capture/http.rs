@@ -5,6 +5,8 @@
 //! Written by hand rather than with `httparse`: we want Zeek's leniency (bare LF line ends, any
 //! number of headers, non-UTF-8 bytes kept escaped) and we need the framing headers anyway.
 
+pub mod socks;
+
 use super::tls::escape_bytes;
 use ringfence_model::HttpRequest;
 
@@ -26,6 +28,9 @@ pub enum HttpScanState {
     /// Scanning ended: the reason (a limit reached, or a framing error after which the next request
     /// cannot be found).
     Stopped(&'static str),
+    /// A `CONNECT` request was read: the client's bytes after its head belong to the tunnel (the
+    /// real destination's protocol, usually TLS), not to HTTP.
+    Tunnel,
 }
 
 #[derive(Debug)]
@@ -108,20 +113,60 @@ fn trim(bytes: &[u8]) -> &[u8] {
     bytes.get(start..end.max(start)).unwrap_or_default()
 }
 
+/// Splits a request line into method, target and version (without `HTTP/`). Leniently, as servers
+/// do: the method is the first space-separated token, the version the last one when it reads
+/// `HTTP/x.y`, and the target everything between, spaces included — attack tools send targets like
+/// `/cgi-bin/x;cat /etc/passwd|` unencoded and servers still answer them.
+fn split_request_line(line: &[u8]) -> Result<RequestLine<'_>, &'static str> {
+    let method_end = line
+        .iter()
+        .position(|b| *b == b' ')
+        .ok_or("request line without method, target and version")?;
+    let (method, rest) = line.split_at(method_end);
+    let rest = trim(rest);
+    let version_start = rest
+        .iter()
+        .rposition(|b| *b == b' ')
+        .ok_or("request line without method, target and version")?;
+    let (target, version) = rest.split_at(version_start);
+    let version = version.get(1..).unwrap_or_default();
+    let version = version
+        .strip_prefix(b"HTTP/")
+        .filter(|v| is_version_number(v))
+        .ok_or("request line without an HTTP version")?;
+    let target = trim(target);
+    if target.is_empty() {
+        return Err("request line without method, target and version");
+    }
+    Ok(RequestLine {
+        method,
+        target,
+        version,
+    })
+}
+
+/// The three parts of a request line, the version without `HTTP/`.
+struct RequestLine<'a> {
+    method: &'a [u8],
+    target: &'a [u8],
+    version: &'a [u8],
+}
+
+/// A version number such as `1.1`, `1.0` or `2`: digits and dots, starting with a digit.
+fn is_version_number(version: &[u8]) -> bool {
+    version.first().is_some_and(u8::is_ascii_digit)
+        && version.len() <= 8
+        && version.iter().all(|b| b.is_ascii_digit() || *b == b'.')
+}
+
 fn parse_head(head: &[u8]) -> Result<Head, &'static str> {
     let mut lines = head.split(|b| *b == b'\n');
     let request_line = trim(lines.next().unwrap_or_default());
-    let mut parts = request_line.split(|b| *b == b' ').filter(|p| !p.is_empty());
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err("request line without method, target and version");
-    };
-    let Some(version) = version.strip_prefix(b"HTTP/") else {
-        return Err("request line without an HTTP version");
-    };
-    if parts.next().is_some() {
-        return Err("request line with extra fields");
-    }
+    let RequestLine {
+        method,
+        target,
+        version,
+    } = split_request_line(request_line)?;
     let mut host = None;
     let mut user_agent = None;
     let mut content_length: Option<u64> = None;
@@ -189,7 +234,10 @@ impl HttpRequestScanner {
         &self.state
     }
 
-    pub fn feed(&mut self, mut data: &[u8], mut on_request: impl FnMut(HttpRequest)) {
+    /// Scans `data`; returns how many of its bytes were consumed, which is fewer than `data.len()`
+    /// only when the state became [`HttpScanState::Tunnel`]: the rest is the tunnel's first bytes.
+    pub fn feed(&mut self, mut data: &[u8], mut on_request: impl FnMut(HttpRequest)) -> usize {
+        let total = data.len();
         while self.state == HttpScanState::Scanning && !data.is_empty() {
             data = match self.phase {
                 Phase::Head => self.feed_head(data, &mut on_request),
@@ -215,6 +263,11 @@ impl HttpRequestScanner {
                 }
                 Phase::ChunkLine { trailer } => self.feed_chunk_line(data, trailer),
             };
+        }
+        if self.state == HttpScanState::Tunnel {
+            total - data.len()
+        } else {
+            total
         }
     }
 
@@ -264,7 +317,14 @@ impl HttpRequestScanner {
                     return &[];
                 }
                 self.requests += 1;
+                let connect = parsed.request.method.eq_ignore_ascii_case("CONNECT");
                 on_request(parsed.request);
+                if connect {
+                    // Once the proxy agrees (its reply is not looked at) the client speaks the
+                    // destination's protocol; a refused CONNECT is usually followed by a close.
+                    self.state = HttpScanState::Tunnel;
+                    return rest;
+                }
                 if self.requests >= MAX_REQUESTS {
                     self.state = HttpScanState::Stopped("64 requests reported");
                     return &[];

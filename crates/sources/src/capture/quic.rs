@@ -1,8 +1,13 @@
-//! QUIC client Initial packets (RFC 9000/9001 v1, RFC 9369 v2): decrypting the client's Initial
-//! packets of one flow to recover its TLS ClientHello (SNI, ALPN, JA4), and the matching sealing
-//! side used by tests and the sample-capture generator.
+//! QUIC client Initial packets (RFC 9000/9001 v1, RFC 9369 v2, drafts, and Google QUIC): decrypting
+//! the client's Initial packets of one flow to recover its TLS ClientHello (SNI, ALPN, JA4) or, for
+//! Google QUIC, its CHLO (SNI only), and the matching sealing side used by tests and the
+//! sample-capture generator.
 
-use super::quic_crypto::{InitialKeys, SAMPLE_LEN, TAG_LEN, V1_PARAMS, version_params};
+pub mod gquic;
+
+use super::quic_crypto::{
+    GQUIC_Q050, GQUIC_T050, GQUIC_T051, InitialKeys, SAMPLE_LEN, TAG_LEN, V1_PARAMS, version_params,
+};
 use super::tls::{ClientHello, parse_client_hello_message};
 use ringfence_model::Transport;
 
@@ -210,6 +215,11 @@ pub struct QuicInitialScanner {
     /// The largest packet number decrypted, for packet-number recovery (RFC 9000 §A.3).
     largest_pn: Option<u64>,
     crypto: CryptoStream,
+    /// The version of the first Initial opened: it decides the frame types and what the CRYPTO
+    /// stream holds (a TLS ClientHello, or a gQUIC CHLO for Q050).
+    crypto_version: Option<u32>,
+    /// The flow is Google QUIC Q046 or earlier: unencrypted packets, CHLO in a STREAM frame.
+    plain_gquic: bool,
 }
 
 impl std::fmt::Debug for QuicInitialScanner {
@@ -319,16 +329,22 @@ fn walk_long_header(datagram: &[u8]) -> Walk<'_> {
 
 /// Whether a flow's first datagram is a QUIC long-header packet by the version-independent
 /// invariants (RFC 8999): header form bit set, a non-zero version, and connection-ID lengths that
-/// fit. Google QUIC versions ("Q046", "T051", …) carry no TLS ClientHello and are excluded. An
-/// unknown version is accepted: clients open with a grease version to force version negotiation
-/// and send their real Initial next.
+/// fit. Google QUIC versions are excluded except the ones with IETF-style Initial protection
+/// (Q050, T050, T051); the unencrypted older ones are [`gquic::plain_packet`]'s. An unknown version
+/// is accepted: clients open with a grease version to force version negotiation and send their real
+/// Initial next.
 fn looks_like_quic(datagram: &[u8]) -> bool {
     let (Some(&first), Some(version)) = (datagram.first(), datagram.get(1..5)) else {
         return false;
     };
-    let is_gquic = matches!(version.first(), Some(b'Q' | b'T'))
-        && version.iter().skip(1).all(u8::is_ascii_digit);
-    if first & 0x80 == 0 || version == [0, 0, 0, 0] || is_gquic {
+    let is_gquic = version
+        .try_into()
+        .ok()
+        .and_then(gquic::version_tag)
+        .is_some();
+    let version_number = u32::from_be_bytes(version.try_into().unwrap_or([0; 4]));
+    let readable_gquic = matches!(version_number, GQUIC_Q050 | GQUIC_T050 | GQUIC_T051);
+    if first & 0x80 == 0 || version == [0, 0, 0, 0] || (is_gquic && !readable_gquic) {
         return false;
     }
     let Some(dcid_len) = datagram.get(5).map(|l| usize::from(*l)) else {
@@ -406,6 +422,13 @@ impl QuicInitialScanner {
             return self.state();
         }
         self.datagrams += 1;
+        if self.datagrams == 1 && gquic::plain_packet(datagram).is_some() {
+            self.plain_gquic = true;
+        }
+        if self.plain_gquic {
+            self.feed_plain_gquic(datagram);
+            return self.state();
+        }
         if self.datagrams == 1 && !looks_like_quic(datagram) {
             self.state = Some(QuicScan::NotQuic);
             return self.state();
@@ -428,6 +451,29 @@ impl QuicInitialScanner {
             self.state = Some(QuicScan::NotQuic);
         }
         self.state()
+    }
+
+    /// Google QUIC up to Q046: the CHLO is in the clear in one of the first packets carrying the
+    /// version (a client repeats its CHLO, with the same SNI, after a REJ).
+    fn feed_plain_gquic(&mut self, datagram: &[u8]) {
+        if let Some(packet) = gquic::plain_packet(datagram) {
+            self.initial_packets += 1;
+            match gquic::chlo_in_plain_packet(&packet) {
+                Some(Ok(hello)) => self.state = Some(QuicScan::Done(hello)),
+                Some(Err(reason)) => self.state = Some(QuicScan::Malformed(reason)),
+                None => {}
+            }
+        }
+        if self.state.is_none()
+            && self.initial_packets == 0
+            && self.datagrams >= MAX_DATAGRAMS_WITHOUT_INITIAL
+        {
+            self.state = Some(QuicScan::NotQuic);
+        } else if self.state.is_none() && self.datagrams >= MAX_DATAGRAMS_WITHOUT_INITIAL {
+            self.state = Some(QuicScan::Malformed(
+                "no CHLO in the first Google QUIC packets",
+            ));
+        }
     }
 
     /// Decrypts one Initial packet and takes its frames. The client's Initial keys come from the DCID
@@ -480,7 +526,8 @@ impl QuicInitialScanner {
             self.largest_pn
                 .map_or(packet_number, |l| l.max(packet_number)),
         );
-        if let Err(reason) = self.take_frames(&plaintext) {
+        let version = *self.crypto_version.get_or_insert(packet.version);
+        if let Err(reason) = self.take_frames(&plaintext, version) {
             self.state = Some(QuicScan::Malformed(reason));
             return;
         }
@@ -488,8 +535,14 @@ impl QuicInitialScanner {
     }
 
     /// Walks the frames of a decrypted Initial payload; CRYPTO data goes to the stream. Frames not
-    /// allowed in Initial packets end the walk (the data before them is kept).
-    fn take_frames(&mut self, payload: &[u8]) -> Result<(), &'static str> {
+    /// allowed in Initial packets end the walk (the data before them is kept). Q050, T050 and T051
+    /// use gQUIC frame types, where CRYPTO is 0x08 (with IETF varint fields).
+    fn take_frames(&mut self, payload: &[u8], version: u32) -> Result<(), &'static str> {
+        let crypto_type = if matches!(version, GQUIC_Q050 | GQUIC_T050 | GQUIC_T051) {
+            0x08
+        } else {
+            0x06
+        };
         let mut pos = 0;
         while pos < payload.len() {
             let Some(frame_type) = read_varint(payload, &mut pos) else {
@@ -497,7 +550,7 @@ impl QuicInitialScanner {
             };
             match frame_type {
                 0x00 | 0x01 => {} // PADDING, PING
-                0x02 | 0x03 => {
+                0x02 | 0x03 if crypto_type == 0x06 => {
                     // ACK: largest, delay, range count, first range, then (gap, length) pairs.
                     let mut fields = [0u64; 4];
                     for f in fields.iter_mut() {
@@ -517,7 +570,7 @@ impl QuicInitialScanner {
                         left -= 1;
                     }
                 }
-                0x06 => {
+                t if t == crypto_type => {
                     let (Some(offset), Some(len)) = (
                         read_varint(payload, &mut pos),
                         read_varint(payload, &mut pos),
@@ -548,6 +601,23 @@ impl QuicInitialScanner {
 
     fn try_parse_hello(&mut self) {
         let prefix = self.crypto.prefix();
+        if self.crypto_version == Some(GQUIC_Q050) {
+            let result = match gquic::chlo_len(prefix) {
+                None => return,
+                Some(Err(reason)) => Err(reason),
+                Some(Ok(total)) if total > MAX_CRYPTO_STREAM => Err("CHLO larger than 64 KiB"),
+                Some(Ok(total)) => match prefix.get(..total) {
+                    Some(message) => gquic::parse_chlo(message),
+                    None => return,
+                },
+            };
+            self.state = Some(match result {
+                Ok(hello) => QuicScan::Done(hello),
+                Err(reason) => QuicScan::Malformed(reason),
+            });
+            self.crypto = CryptoStream::default();
+            return;
+        }
         let Some(header) = prefix.get(..4) else {
             return;
         };

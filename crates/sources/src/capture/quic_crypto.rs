@@ -58,6 +58,26 @@ const DRAFT22_SALT: [u8; 20] = [
     0x7a, 0x02, 0x64, 0x4a,
 ];
 
+/// Google QUIC Q050: IETF-style Initial protection with its own salt; the payload is a gQUIC CHLO.
+pub const GQUIC_Q050: u32 = 0x5130_3530;
+/// Google QUIC T050 and T051: TLS 1.3 in gQUIC framing, each with its own Initial salt.
+pub const GQUIC_T050: u32 = 0x5430_3530;
+pub const GQUIC_T051: u32 = 0x5430_3531;
+
+/// The Initial salts of Chromium's `quic_versions.cc` (also in Wireshark's packet-quic.c).
+const Q050_SALT: [u8; 20] = [
+    0x50, 0x45, 0x74, 0xef, 0xd0, 0x66, 0xfe, 0x2f, 0x9d, 0x94, 0x5c, 0xfc, 0xdb, 0xd3, 0xa7, 0xf0,
+    0xd3, 0xb5, 0x6b, 0x45,
+];
+const T050_SALT: [u8; 20] = [
+    0x7f, 0xf5, 0x79, 0xe5, 0xac, 0xd0, 0x72, 0x91, 0x55, 0x80, 0x30, 0x4c, 0x43, 0xa2, 0x36, 0x7c,
+    0x60, 0x48, 0x83, 0x10,
+];
+const T051_SALT: [u8; 20] = [
+    0x7a, 0x4e, 0xde, 0xf4, 0xe7, 0xcc, 0xee, 0x5f, 0xa4, 0x50, 0x6c, 0x19, 0x12, 0x4f, 0xc8, 0xcc,
+    0xda, 0x6e, 0x03, 0x3d,
+];
+
 /// QUIC v1's parameters.
 pub const V1_PARAMS: VersionParams = VersionParams {
     salt: V1_SALT,
@@ -69,7 +89,7 @@ pub const V1_PARAMS: VersionParams = VersionParams {
 };
 
 /// The parameters for `version`, or `None` for a version whose Initial protection we do not know
-/// (gQUIC, other drafts, grease versions).
+/// (gQUIC before Q050, other drafts, grease versions).
 pub fn version_params(version: u32) -> Option<VersionParams> {
     let v1 = |salt| VersionParams { salt, ..V1_PARAMS };
     match version {
@@ -88,6 +108,9 @@ pub fn version_params(version: u32) -> Option<VersionParams> {
         0xff00_0016 | 0xface_b001 => Some(v1(DRAFT22_SALT)),
         // mvfst's draft-27 and experimental versions.
         0xface_b002 | 0xface_b00e => Some(v1(DRAFT23_SALT)),
+        GQUIC_Q050 => Some(v1(Q050_SALT)),
+        GQUIC_T050 => Some(v1(T050_SALT)),
+        GQUIC_T051 => Some(v1(T051_SALT)),
         _ => None,
     }
 }
