@@ -7,7 +7,11 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 fn shared(path: &str) -> PathBuf {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/ipdata/maxmind-test-data/")).join(path);
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/ipdata/maxmind-test-data/"
+    ))
+    .join(path);
     assert!(p.exists(), "missing shared test data {}", p.display());
     p
 }
@@ -15,7 +19,8 @@ fn shared(path: &str) -> PathBuf {
 /// (network, record) pairs of a source-data JSON file: an array of one-key objects.
 fn source_records(name: &str) -> Vec<(String, serde_json::Value)> {
     let text = std::fs::read(shared(&format!("source-data/{name}"))).unwrap();
-    let items: Vec<serde_json::Map<String, serde_json::Value>> = serde_json::from_slice(&text).unwrap();
+    let items: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(&text).unwrap();
     items.into_iter().flat_map(|m| m.into_iter()).collect()
 }
 
@@ -53,12 +58,19 @@ fn geoip2_country_answers_match_the_source_data() {
     let registry = self::intel("GeoIP2-Country-Test.mmdb", Basis::RegistryCountry);
     let differing: Vec<_> = records
         .iter()
-        .filter(|(_, r)| r["registered_country"]["iso_code"].is_string() && r["registered_country"]["iso_code"] != r["country"]["iso_code"])
+        .filter(|(_, r)| {
+            r["registered_country"]["iso_code"].is_string()
+                && r["registered_country"]["iso_code"] != r["country"]["iso_code"]
+        })
         .collect();
     assert_eq!(differing.len(), 11);
     for (network, record) in differing {
         let d = registry.destination(first_address(network));
-        assert_eq!(d.answers[0].country.as_deref(), record["registered_country"]["iso_code"].as_str(), "{network}");
+        assert_eq!(
+            d.answers[0].country.as_deref(),
+            record["registered_country"]["iso_code"].as_str(),
+            "{network}"
+        );
     }
 }
 
@@ -69,21 +81,41 @@ fn geolite2_asn_answers_match_the_source_data() {
     assert!(records.len() > 50);
     for (network, record) in &records {
         let answer = &intel.destination(first_address(network)).answers[0];
-        assert_eq!(answer.asn.map(u64::from), record["autonomous_system_number"].as_u64(), "{network}");
-        assert_eq!(answer.organisation.as_deref(), record["autonomous_system_organization"].as_str(), "{network}");
+        assert_eq!(
+            answer.asn.map(u64::from),
+            record["autonomous_system_number"].as_u64(),
+            "{network}"
+        );
+        assert_eq!(
+            answer.organisation.as_deref(),
+            record["autonomous_system_organization"].as_str(),
+            "{network}"
+        );
         assert_eq!(answer.country, None);
     }
     // 1.128.0.0/11 is Telstra in the source data; the answer names the database's prefix.
     let telstra = &intel.destination("1.128.0.1".parse().unwrap()).answers[0];
-    assert_eq!((telstra.asn, telstra.network.as_deref()), (Some(1221), Some("1.128.0.0/11")));
+    assert_eq!(
+        (telstra.asn, telstra.network.as_deref()),
+        (Some(1221), Some("1.128.0.0/11"))
+    );
 }
 
 #[test]
 fn city_and_decoder_databases_load_and_answer() {
     let city = intel("GeoIP2-City-Test.mmdb", Basis::GeolocatedCountry);
     // 81.2.69.160 is London in MaxMind's test data.
-    assert_eq!(city.destination("81.2.69.160".parse().unwrap()).answers[0].country.as_deref(), Some("GB"));
-    for file in ["MaxMind-DB-test-decoder.mmdb", "MaxMind-DB-test-mixed-28.mmdb", "MaxMind-DB-test-ipv4-32.mmdb"] {
+    assert_eq!(
+        city.destination("81.2.69.160".parse().unwrap()).answers[0]
+            .country
+            .as_deref(),
+        Some("GB")
+    );
+    for file in [
+        "MaxMind-DB-test-decoder.mmdb",
+        "MaxMind-DB-test-mixed-28.mmdb",
+        "MaxMind-DB-test-ipv4-32.mmdb",
+    ] {
         let db = intel(file, Basis::GeolocatedCountry);
         let d = db.destination("1.1.1.1".parse().unwrap());
         assert_eq!(d.answers.len(), 1, "{file}");

@@ -36,10 +36,18 @@ pub struct Answer {
 /// bits (32 for IPv4, 128 for IPv6). A CSV range is not always one prefix; this is the one that
 /// the answer for `addr` certainly holds for.
 pub fn enclosing_prefix(addr: u128, start: u128, end: u128, bits: u32) -> (u128, u8) {
-    let space = if bits >= 128 { u128::MAX } else { (1u128 << bits) - 1 };
+    let space = if bits >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << bits) - 1
+    };
     for prefix in 0..=bits {
         let host_bits = bits - prefix;
-        let host = if host_bits >= 128 { u128::MAX } else { (1u128 << host_bits) - 1 } & space;
+        let host = if host_bits >= 128 {
+            u128::MAX
+        } else {
+            (1u128 << host_bits) - 1
+        } & space;
         let block_start = addr & !host & space;
         let block_end = block_start | host;
         if block_start >= start && block_end <= end {
@@ -64,7 +72,10 @@ mod tests {
         let start = u128::from(u32::from_be_bytes([1, 0, 0, 0]));
         let end = u128::from(u32::from_be_bytes([1, 0, 2, 255]));
         let addr = u128::from(u32::from_be_bytes([1, 0, 2, 7]));
-        assert_eq!(enclosing_prefix(addr, start, end, 32), (u128::from(u32::from_be_bytes([1, 0, 2, 0])), 24));
+        assert_eq!(
+            enclosing_prefix(addr, start, end, 32),
+            (u128::from(u32::from_be_bytes([1, 0, 2, 0])), 24)
+        );
         assert_eq!(enclosing_prefix(5, 0, u128::MAX, 128), (0, 0));
         assert_eq!(enclosing_prefix(5, 5, 5, 128), (5, 128));
     }

@@ -46,8 +46,15 @@ pub struct AsnTableBuilder {
 impl AsnTableBuilder {
     /// Adds every line of `bytes` (the contents of `path`, named in errors).
     pub fn add_csv(&mut self, path: &Path, bytes: &[u8]) -> Result<(), IntelError> {
-        let csv_error = |line: u64, reason: String| IntelError::Csv { path: path.to_path_buf(), line, reason };
-        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+        let csv_error = |line: u64, reason: String| IntelError::Csv {
+            path: path.to_path_buf(),
+            line,
+            reason,
+        };
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
         let mut record = csv::ByteRecord::new();
         loop {
             let line = reader.position().line();
@@ -56,25 +63,52 @@ impl AsnTableBuilder {
                 Ok(true) => {}
                 Err(e) => return Err(csv_error(line, e.to_string())),
             }
-            let field = |i: usize| record.get(i).and_then(|f| std::str::from_utf8(f).ok()).map(str::trim);
-            let (Some(start), Some(end), Some(asn)) = (field(0), field(1), field(2)) else {
-                return Err(csv_error(line, "expected start,end,asn,organisation".to_string()));
+            let field = |i: usize| {
+                record
+                    .get(i)
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .map(str::trim)
             };
-            let asn: u32 = asn.parse().map_err(|_| csv_error(line, format!("bad AS number {asn:?}")))?;
+            let (Some(start), Some(end), Some(asn)) = (field(0), field(1), field(2)) else {
+                return Err(csv_error(
+                    line,
+                    "expected start,end,asn,organisation".to_string(),
+                ));
+            };
+            let asn: u32 = asn
+                .parse()
+                .map_err(|_| csv_error(line, format!("bad AS number {asn:?}")))?;
             let organisation = match field(3).map(cap_organisation).filter(|o| !o.is_empty()) {
-                Some(name) => self.intern(name).ok_or_else(|| csv_error(line, "too many organisation names".into()))?,
+                Some(name) => self
+                    .intern(name)
+                    .ok_or_else(|| csv_error(line, "too many organisation names".into()))?,
                 None => NO_ORGANISATION,
             };
-            let start: IpAddr = start.parse().map_err(|_| csv_error(line, format!("bad address {start:?}")))?;
-            let end: IpAddr = end.parse().map_err(|_| csv_error(line, format!("bad address {end:?}")))?;
+            let start: IpAddr = start
+                .parse()
+                .map_err(|_| csv_error(line, format!("bad address {start:?}")))?;
+            let end: IpAddr = end
+                .parse()
+                .map_err(|_| csv_error(line, format!("bad address {end:?}")))?;
             match (start, end) {
-                (IpAddr::V4(s), IpAddr::V4(e)) if s <= e => {
-                    self.table.v4.push(Range { start: u32::from(s), end: u32::from(e), asn, organisation })
+                (IpAddr::V4(s), IpAddr::V4(e)) if s <= e => self.table.v4.push(Range {
+                    start: u32::from(s),
+                    end: u32::from(e),
+                    asn,
+                    organisation,
+                }),
+                (IpAddr::V6(s), IpAddr::V6(e)) if s <= e => self.table.v6.push(Range {
+                    start: u128::from(s),
+                    end: u128::from(e),
+                    asn,
+                    organisation,
+                }),
+                _ => {
+                    return Err(csv_error(
+                        line,
+                        format!("{start} - {end} is not a range of one address family"),
+                    ));
                 }
-                (IpAddr::V6(s), IpAddr::V6(e)) if s <= e => {
-                    self.table.v6.push(Range { start: u128::from(s), end: u128::from(e), asn, organisation })
-                }
-                _ => return Err(csv_error(line, format!("{start} - {end} is not a range of one address family"))),
             }
         }
         Ok(())
@@ -100,11 +134,26 @@ impl AsnTableBuilder {
     /// one — answers for the shared span, and the broader one keeps the rest. Deterministic
     /// whatever the line order.
     pub fn finish(mut self) -> AsnTable {
-        let v4: Vec<Range<u128>> = self.table.v4.iter().map(|r| Range { start: u128::from(r.start), end: u128::from(r.end), asn: r.asn, organisation: r.organisation }).collect();
+        let v4: Vec<Range<u128>> = self
+            .table
+            .v4
+            .iter()
+            .map(|r| Range {
+                start: u128::from(r.start),
+                end: u128::from(r.end),
+                asn: r.asn,
+                organisation: r.organisation,
+            })
+            .collect();
         self.table.v4 = disjoint(v4)
             .into_iter()
             .filter_map(|r| {
-                Some(Range { start: u32::try_from(r.start).ok()?, end: u32::try_from(r.end).ok()?, asn: r.asn, organisation: r.organisation })
+                Some(Range {
+                    start: u32::try_from(r.start).ok()?,
+                    end: u32::try_from(r.end).ok()?,
+                    asn: r.asn,
+                    organisation: r.organisation,
+                })
             })
             .collect();
         self.table.v6 = disjoint(std::mem::take(&mut self.table.v6));
@@ -118,16 +167,26 @@ impl AsnTableBuilder {
 /// keeping the covering range with the latest start).
 fn disjoint(mut ranges: Vec<Range<u128>>) -> Vec<Range<u128>> {
     // Ties broken by the narrower range first, so the result does not depend on input order.
-    ranges.sort_unstable_by(|a, b| a.start.cmp(&b.start).then(a.end.cmp(&b.end)).then(a.asn.cmp(&b.asn)));
+    ranges.sort_unstable_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(a.end.cmp(&b.end))
+            .then(a.asn.cmp(&b.asn))
+    });
     if ranges.windows(2).all(|w| w[0].end < w[1].start) {
         return ranges;
     }
-    let mut boundaries: Vec<u128> = ranges.iter().flat_map(|r| [Some(r.start), r.end.checked_add(1)]).flatten().collect();
+    let mut boundaries: Vec<u128> = ranges
+        .iter()
+        .flat_map(|r| [Some(r.start), r.end.checked_add(1)])
+        .flatten()
+        .collect();
     boundaries.sort_unstable();
     boundaries.dedup();
     let mut out: Vec<Range<u128>> = Vec::with_capacity(ranges.len());
     // Active ranges by (start, index): the top is the latest-starting range begun so far.
-    let mut active: std::collections::BinaryHeap<(u128, std::cmp::Reverse<usize>)> = std::collections::BinaryHeap::new();
+    let mut active: std::collections::BinaryHeap<(u128, std::cmp::Reverse<usize>)> =
+        std::collections::BinaryHeap::new();
     let mut next = 0usize;
     for (i, &boundary) in boundaries.iter().enumerate() {
         while let Some(range) = ranges.get(next).filter(|r| r.start <= boundary) {
@@ -141,14 +200,30 @@ fn disjoint(mut ranges: Vec<Range<u128>>) -> Vec<Range<u128>> {
                 break;
             }
         }
-        let Some(&(_, std::cmp::Reverse(index))) = active.peek() else { continue };
-        let Some(winner) = ranges.get(index) else { continue };
-        let segment_end = boundaries.get(i + 1).map_or(u128::MAX, |b| b - 1).min(winner.end);
+        let Some(&(_, std::cmp::Reverse(index))) = active.peek() else {
+            continue;
+        };
+        let Some(winner) = ranges.get(index) else {
+            continue;
+        };
+        let segment_end = boundaries
+            .get(i + 1)
+            .map_or(u128::MAX, |b| b - 1)
+            .min(winner.end);
         match out.last_mut() {
-            Some(last) if last.asn == winner.asn && last.organisation == winner.organisation && last.end.checked_add(1) == Some(boundary) => {
+            Some(last)
+                if last.asn == winner.asn
+                    && last.organisation == winner.organisation
+                    && last.end.checked_add(1) == Some(boundary) =>
+            {
                 last.end = segment_end
             }
-            _ => out.push(Range { start: boundary, end: segment_end, asn: winner.asn, organisation: winner.organisation }),
+            _ => out.push(Range {
+                start: boundary,
+                end: segment_end,
+                asn: winner.asn,
+                organisation: winner.organisation,
+            }),
         }
     }
     out
@@ -167,10 +242,22 @@ impl AsnTable {
                 let addr = u32::from(v4);
                 match find(&self.v4, addr) {
                     Some(range) => {
-                        let (start, prefix) =
-                            enclosing_prefix(u128::from(addr), u128::from(range.start), u128::from(range.end), 32);
-                        let network_address = IpAddr::V4(Ipv4Addr::from(u32::try_from(start).unwrap_or(addr)));
-                        self.answer_for(range.asn, range.organisation, Network { address: network_address, prefix })
+                        let (start, prefix) = enclosing_prefix(
+                            u128::from(addr),
+                            u128::from(range.start),
+                            u128::from(range.end),
+                            32,
+                        );
+                        let network_address =
+                            IpAddr::V4(Ipv4Addr::from(u32::try_from(start).unwrap_or(addr)));
+                        self.answer_for(
+                            range.asn,
+                            range.organisation,
+                            Network {
+                                address: network_address,
+                                prefix,
+                            },
+                        )
                     }
                     None => Answer::default(),
                 }
@@ -180,7 +267,10 @@ impl AsnTable {
                 match find(&self.v6, addr) {
                     Some(range) => {
                         let (start, prefix) = enclosing_prefix(addr, range.start, range.end, 128);
-                        let network = Network { address: IpAddr::V6(Ipv6Addr::from(start)), prefix };
+                        let network = Network {
+                            address: IpAddr::V6(Ipv6Addr::from(start)),
+                            prefix,
+                        };
                         self.answer_for(range.asn, range.organisation, network)
                     }
                     None => Answer::default(),
@@ -230,15 +320,27 @@ mod tests {
         assert_eq!(t.len(), (3, 1));
         let a = t.answer("77.74.181.1".parse().unwrap());
         assert_eq!(a.data.asn, Some(200107));
-        assert_eq!(a.data.organisation.as_deref(), Some("Kaspersky Lab Switzerland GmbH"));
+        assert_eq!(
+            a.data.organisation.as_deref(),
+            Some("Kaspersky Lab Switzerland GmbH")
+        );
         assert_eq!(a.network.unwrap().to_string(), "77.74.176.0/21");
-        assert_eq!(t.answer("1.0.0.9".parse().unwrap()).data.organisation.as_deref(), Some("Cloudflare, Inc."));
+        assert_eq!(
+            t.answer("1.0.0.9".parse().unwrap())
+                .data
+                .organisation
+                .as_deref(),
+            Some("Cloudflare, Inc.")
+        );
         assert_eq!(t.answer("1.0.1.0".parse().unwrap()), Answer::default());
         assert_eq!(t.answer("0.0.0.1".parse().unwrap()), Answer::default());
         let v6 = t.answer("2001:200::1".parse().unwrap());
         assert_eq!(v6.data.asn, Some(2500));
         assert_eq!(v6.network.unwrap().to_string(), "2001:200::/40");
-        assert_eq!(t.answer("2001:200:1ba::".parse().unwrap()), Answer::default());
+        assert_eq!(
+            t.answer("2001:200:1ba::".parse().unwrap()),
+            Answer::default()
+        );
     }
 
     #[test]
@@ -263,7 +365,13 @@ mod tests {
         assert_eq!(asn("10.2.0.0"), Some(1));
         assert_eq!(asn("10.255.255.255"), Some(1));
         // The network reported is the one the answer holds for, after resolution.
-        assert_eq!(t.answer("10.1.3.1".parse().unwrap()).network.unwrap().to_string(), "10.1.3.0/24");
+        assert_eq!(
+            t.answer("10.1.3.1".parse().unwrap())
+                .network
+                .unwrap()
+                .to_string(),
+            "10.1.3.0/24"
+        );
         assert_eq!(t.len(), (7, 0));
     }
 

@@ -24,11 +24,19 @@ impl DestinationCache {
     /// 0 disables caching).
     pub fn new(capacity: usize) -> DestinationCache {
         if capacity == 0 {
-            return DestinationCache { shards: Box::new([]), slots_per_shard: 0 };
+            return DestinationCache {
+                shards: Box::new([]),
+                slots_per_shard: 0,
+            };
         }
         let slots_per_shard = capacity.div_ceil(SHARDS).next_power_of_two();
-        let shards = (0..SHARDS).map(|_| Mutex::new(vec![None; slots_per_shard].into_boxed_slice())).collect();
-        DestinationCache { shards, slots_per_shard }
+        let shards = (0..SHARDS)
+            .map(|_| Mutex::new(vec![None; slots_per_shard].into_boxed_slice()))
+            .collect();
+        DestinationCache {
+            shards,
+            slots_per_shard,
+        }
     }
 
     /// The number of entries the cache can hold.
@@ -84,7 +92,10 @@ mod tests {
     use super::*;
 
     fn destination(address: IpAddr) -> Arc<Destination> {
-        Arc::new(Destination { address, answers: Vec::new() })
+        Arc::new(Destination {
+            address,
+            answers: Vec::new(),
+        })
     }
 
     #[test]
@@ -99,8 +110,13 @@ mod tests {
             let ip = IpAddr::V4(i.into());
             cache.insert(ip, destination(ip));
         }
-        let held = (0..100_000u32).filter(|&i| cache.get(&IpAddr::V4(i.into())).is_some()).count();
-        assert!(held <= cache.capacity() && held > cache.capacity() / 2, "held {held}");
+        let held = (0..100_000u32)
+            .filter(|&i| cache.get(&IpAddr::V4(i.into())).is_some())
+            .count();
+        assert!(
+            held <= cache.capacity() && held > cache.capacity() / 2,
+            "held {held}"
+        );
     }
 
     #[test]

@@ -50,12 +50,25 @@ pub struct ConfiguredSource {
 const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
 pub fn read_config(path: &Path) -> Result<Vec<ConfiguredSource>, IntelError> {
-    let config_error = |reason: String| IntelError::Config { path: path.to_path_buf(), reason };
-    let size = std::fs::metadata(path).map_err(|source| IntelError::Io { path: path.to_path_buf(), source })?.len();
+    let config_error = |reason: String| IntelError::Config {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let size = std::fs::metadata(path)
+        .map_err(|source| IntelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?
+        .len();
     if size > MAX_CONFIG_BYTES {
-        return Err(config_error(format!("larger than {MAX_CONFIG_BYTES} bytes")));
+        return Err(config_error(format!(
+            "larger than {MAX_CONFIG_BYTES} bytes"
+        )));
     }
-    let text = std::fs::read_to_string(path).map_err(|source| IntelError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| IntelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| config_error(e.to_string()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     file.source
@@ -82,9 +95,15 @@ pub fn read_config(path: &Path) -> Result<Vec<ConfiguredSource>, IntelError> {
 /// The basis a source without one in the config answers on.
 pub fn inferred_basis(path: &Path, mmdb: Option<&MmdbSource>) -> Basis {
     match mmdb {
-        Some(db) if db.database_type().to_ascii_lowercase().contains("asn") => Basis::AsnOrganisation,
+        Some(db) if db.database_type().to_ascii_lowercase().contains("asn") => {
+            Basis::AsnOrganisation
+        }
         Some(_) => Basis::GeolocatedCountry,
-        None if path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) => {
+        None if path.is_dir()
+            || path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv")) =>
+        {
             Basis::AsnOrganisation
         }
         None => Basis::GeolocatedCountry,
@@ -120,7 +139,8 @@ mod tests {
 
     #[test]
     fn config_paths_are_relative_to_the_file_and_unknown_keys_rejected() {
-        let dir = std::env::temp_dir().join(format!("ringfence-intel-config-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ringfence-intel-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("intel.toml");
         std::fs::write(
@@ -133,9 +153,16 @@ mod tests {
         assert_eq!(sources[0].spec.path, dir.join("db/x.mmdb"));
         assert_eq!(sources[0].spec.basis, Basis::RegistryCountry);
         assert!(!sources[0].version_given);
-        std::fs::write(&path, "[[source]]\nname = \"m\"\npath = \"x\"\nlicence = \"l\"\ncolour = 1\n").unwrap();
+        std::fs::write(
+            &path,
+            "[[source]]\nname = \"m\"\npath = \"x\"\nlicence = \"l\"\ncolour = 1\n",
+        )
+        .unwrap();
         let err = read_config(&path).unwrap_err().to_string();
-        assert!(err.contains("intel.toml") && err.contains("colour"), "{err}");
+        assert!(
+            err.contains("intel.toml") && err.contains("colour"),
+            "{err}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -76,7 +76,8 @@ fn install_one(
     let download = work.path.join("download");
     std::fs::create_dir(&download).map_err(|source| io_error(&download, source))?;
     let tarball_path = fetch(package, &download)?;
-    let tarball = read_capped(&tarball_path, MAX_TARBALL_BYTES).map_err(|source| io_error(&tarball_path, source))?;
+    let tarball = read_capped(&tarball_path, MAX_TARBALL_BYTES)
+        .map_err(|source| io_error(&tarball_path, source))?;
     let actual = sha512_integrity(&tarball);
     if actual != package.integrity {
         return Err(InstallError::DigestMismatch {
@@ -95,14 +96,22 @@ fn install_one(
         files,
     };
     let manifest_path = stage.join(MANIFEST_NAME);
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| io_error(&manifest_path, std::io::Error::other(e)))?;
+    let json = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| io_error(&manifest_path, std::io::Error::other(e)))?;
     std::fs::write(&manifest_path, json).map_err(|source| io_error(&manifest_path, source))?;
     replace_dir(target, &stage, &work.path.join("previous"))
 }
 
 /// Extracts the package's pinned files from the gzipped tarball into `stage`.
-fn unpack(package: &PinnedPackage, tarball: &[u8], stage: &Path) -> Result<Vec<ManifestFile>, InstallError> {
-    let unpack_error = |reason: String| InstallError::Unpack { package: package.spec(), reason };
+fn unpack(
+    package: &PinnedPackage,
+    tarball: &[u8],
+    stage: &Path,
+) -> Result<Vec<ManifestFile>, InstallError> {
+    let unpack_error = |reason: String| InstallError::Unpack {
+        package: package.spec(),
+        reason,
+    };
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(tarball));
     let mut found: Vec<Option<ManifestFile>> = vec![None; package.files.len()];
     let entries = archive.entries().map_err(|e| unpack_error(e.to_string()))?;
@@ -112,11 +121,17 @@ fn unpack(package: &PinnedPackage, tarball: &[u8], stage: &Path) -> Result<Vec<M
             continue;
         }
         let path = entry.path().map_err(|e| unpack_error(e.to_string()))?;
-        let Some(path) = path.to_str().map(str::to_string) else { continue };
+        let Some(path) = path.to_str().map(str::to_string) else {
+            continue;
+        };
         // Only the pinned names are ever written, under their base name: a hostile entry path
         // (`../x`, absolute) cannot choose where anything lands.
-        let Some(index) = package.files.iter().position(|f| f.tar_path == path) else { continue };
-        let Some(pinned) = package.files.get(index) else { continue };
+        let Some(index) = package.files.iter().position(|f| f.tar_path == path) else {
+            continue;
+        };
+        let Some(pinned) = package.files.get(index) else {
+            continue;
+        };
         let name = packages::installed_name(pinned.tar_path);
         let mut bytes = Vec::new();
         (&mut entry)
@@ -183,11 +198,17 @@ pub fn npm_pack(package: &PinnedPackage, dir: &Path) -> Result<PathBuf, InstallE
         .arg(dir)
         .arg("--silent")
         .output()
-        .map_err(|source| InstallError::NpmUnavailable { package: spec.clone(), source })?;
+        .map_err(|source| InstallError::NpmUnavailable {
+            package: spec.clone(),
+            source,
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         // npm's errors can be long; the last lines carry the reason.
-        let tail: Vec<&str> = stderr.lines().filter(|l| !l.contains("Unknown user config")).collect();
+        let tail: Vec<&str> = stderr
+            .lines()
+            .filter(|l| !l.contains("Unknown user config"))
+            .collect();
         let start = tail.len().saturating_sub(8);
         return Err(InstallError::NpmFailed {
             package: spec,
@@ -204,7 +225,10 @@ pub fn npm_pack(package: &PinnedPackage, dir: &Path) -> Result<PathBuf, InstallE
     tarballs.sort();
     match (tarballs.pop(), tarballs.is_empty()) {
         (Some(tarball), true) => Ok(tarball),
-        _ => Err(InstallError::NoTarball { package: spec, dir: dir.to_path_buf() }),
+        _ => Err(InstallError::NoTarball {
+            package: spec,
+            dir: dir.to_path_buf(),
+        }),
     }
 }
 
@@ -213,13 +237,18 @@ fn read_capped(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
-        return Err(std::io::Error::other(format!("larger than the limit of {limit} bytes")));
+        return Err(std::io::Error::other(format!(
+            "larger than the limit of {limit} bytes"
+        )));
     }
     Ok(bytes)
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> InstallError {
-    InstallError::Io { path: path.to_path_buf(), source }
+    InstallError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// A uniquely named work directory inside the data directory, removed when dropped (whether the
@@ -243,7 +272,10 @@ impl TempDir {
                 Err(source) => return Err(io_error(&path, source)),
             }
         }
-        Err(io_error(data_dir, std::io::Error::other("cannot create a work directory")))
+        Err(io_error(
+            data_dir,
+            std::io::Error::other("cannot create a work directory"),
+        ))
     }
 }
 
@@ -259,12 +291,21 @@ mod tests {
     use crate::ipdata::packages::PinnedFile;
 
     const FILES: &[PinnedFile] = &[
-        PinnedFile { tar_path: "package/data.mmdb", max_bytes: 1024 },
-        PinnedFile { tar_path: "package/LICENSE", max_bytes: 1024 },
+        PinnedFile {
+            tar_path: "package/data.mmdb",
+            max_bytes: 1024,
+        },
+        PinnedFile {
+            tar_path: "package/LICENSE",
+            max_bytes: 1024,
+        },
     ];
 
     fn tarball(entries: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
         for (path, data) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_size(data.len() as u64);
@@ -276,7 +317,13 @@ mod tests {
     }
 
     fn package(integrity: &'static str) -> PinnedPackage {
-        PinnedPackage { name: "test-pkg", version: "1.0.0", integrity, install_dir: "ipdata/test-pkg", files: FILES }
+        PinnedPackage {
+            name: "test-pkg",
+            version: "1.0.0",
+            integrity,
+            install_dir: "ipdata/test-pkg",
+            files: FILES,
+        }
     }
 
     fn serve(bytes: Vec<u8>) -> impl Fn(&PinnedPackage, &Path) -> Result<PathBuf, InstallError> {
@@ -293,7 +340,8 @@ mod tests {
 
     #[test]
     fn installs_verifies_skips_and_refuses_altered_tarballs() {
-        let dir = std::env::temp_dir().join(format!("ringfence-install-unit-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ringfence-install-unit-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let good = tarball(&[
             ("package/data.mmdb", b"first"),
@@ -310,7 +358,9 @@ mod tests {
         assert_eq!(m.files[0].sha256, manifest::sha256_hex(b"first"));
 
         // Second run: nothing fetched.
-        let never = |_: &PinnedPackage, _: &Path| -> Result<PathBuf, InstallError> { panic!("fetched again") };
+        let never = |_: &PinnedPackage, _: &Path| -> Result<PathBuf, InstallError> {
+            panic!("fetched again")
+        };
         let report = install_packages(&dir, &[pinned.clone()], &never).unwrap();
         assert_eq!(report.already_present, vec!["test-pkg@1.0.0"]);
 
@@ -320,7 +370,10 @@ mod tests {
         let err = install_packages(&dir, &[pinned.clone()], &serve(altered)).unwrap_err();
         assert!(matches!(err, InstallError::DigestMismatch { .. }), "{err}");
         assert!(err.to_string().contains("refusing test-pkg@1.0.0"));
-        assert_eq!(std::fs::read(target.join("data.mmdb")).unwrap(), b"tampered");
+        assert_eq!(
+            std::fs::read(target.join("data.mmdb")).unwrap(),
+            b"tampered"
+        );
 
         // The tampered file is detected and the good tarball reinstalls over it.
         let report = install_packages(&dir, &[pinned], &serve(good)).unwrap();
@@ -338,14 +391,28 @@ mod tests {
 
     #[test]
     fn missing_and_oversized_files_are_refused() {
-        let dir = std::env::temp_dir().join(format!("ringfence-install-unit2-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ringfence-install-unit2-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let partial = tarball(&[("package/data.mmdb", b"x")]);
-        let err = install_packages(&dir, &[package(leak(sha512_integrity(&partial)))], &serve(partial)).unwrap_err();
-        assert!(matches!(err, InstallError::MissingFile { ref file, .. } if file == "package/LICENSE"), "{err}");
+        let err = install_packages(
+            &dir,
+            &[package(leak(sha512_integrity(&partial)))],
+            &serve(partial),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(err, InstallError::MissingFile { ref file, .. } if file == "package/LICENSE"),
+            "{err}"
+        );
         let big = vec![0u8; 2048];
         let huge = tarball(&[("package/data.mmdb", &big), ("package/LICENSE", b"x")]);
-        let err = install_packages(&dir, &[package(leak(sha512_integrity(&huge)))], &serve(huge)).unwrap_err();
+        let err = install_packages(
+            &dir,
+            &[package(leak(sha512_integrity(&huge)))],
+            &serve(huge),
+        )
+        .unwrap_err();
         assert!(matches!(err, InstallError::FileTooLarge { .. }), "{err}");
         assert!(!dir.join("ipdata/test-pkg").exists());
         let _ = std::fs::remove_dir_all(&dir);

@@ -72,13 +72,19 @@ impl IpIntel {
                     SourceReader::Asn(_) => None,
                 };
                 if !configured.version_given {
-                    source.info.version = mmdb.map_or_else(|| "unversioned".to_string(), |m| build_date(m.build_epoch()));
+                    source.info.version = mmdb.map_or_else(
+                        || "unversioned".to_string(),
+                        |m| build_date(m.build_epoch()),
+                    );
                 }
                 if !configured.basis_given {
                     let basis = inferred_basis(&configured.spec.path, mmdb);
                     if basis != source.info.basis {
                         // The basis decides which country field is read: reopen with the right one.
-                        let spec = SourceSpec { basis, ..configured.spec.clone() };
+                        let spec = SourceSpec {
+                            basis,
+                            ..configured.spec.clone()
+                        };
                         let version = source.info.version.clone();
                         source = open(&spec, false)?;
                         source.info.version = version;
@@ -92,7 +98,10 @@ impl IpIntel {
 
     /// Builds from explicit sources, in the order given (each MMDB is verified in full).
     pub fn from_sources(sources: Vec<SourceSpec>) -> Result<IpIntel, IntelError> {
-        let opened = sources.iter().map(|spec| open(spec, true)).collect::<Result<Vec<_>, _>>()?;
+        let opened = sources
+            .iter()
+            .map(|spec| open(spec, true))
+            .collect::<Result<Vec<_>, _>>()?;
         IpIntel::from_opened(opened)
     }
 
@@ -100,13 +109,22 @@ impl IpIntel {
         let mut sources = Vec::with_capacity(opened.len());
         let mut readers = Vec::with_capacity(opened.len());
         for source in opened {
-            if sources.iter().any(|s: &IntelSource| s.name == source.info.name) {
-                return Err(IntelError::DuplicateName { name: source.info.name });
+            if sources
+                .iter()
+                .any(|s: &IntelSource| s.name == source.info.name)
+            {
+                return Err(IntelError::DuplicateName {
+                    name: source.info.name,
+                });
             }
             sources.push(source.info);
             readers.push(source.reader);
         }
-        Ok(IpIntel { sources, readers, cache: DestinationCache::new(DEFAULT_CACHE_CAPACITY) })
+        Ok(IpIntel {
+            sources,
+            readers,
+            cache: DestinationCache::new(DEFAULT_CACHE_CAPACITY),
+        })
     }
 
     /// The same sources with a per-address cache of about `capacity` entries (0: none).
@@ -153,7 +171,10 @@ impl IpIntel {
                 SourceAnswer {
                     source: source.name.clone(),
                     basis: source.basis,
-                    country: answer.data.country.map(|c| String::from_utf8_lossy(&c).into_owned()),
+                    country: answer
+                        .data
+                        .country
+                        .map(|c| String::from_utf8_lossy(&c).into_owned()),
                     asn: answer.data.asn,
                     organisation: answer.data.organisation.map(|o| o.to_string()),
                     network: answer.network.map(|n| n.to_string()),
@@ -165,7 +186,11 @@ impl IpIntel {
 
     /// Per source, how many lookups met corrupt data and were answered empty.
     pub fn lookup_errors(&self) -> Vec<(&str, u64)> {
-        self.sources.iter().zip(&self.readers).map(|(s, r)| (s.name.as_str(), r.errors())).collect()
+        self.sources
+            .iter()
+            .zip(&self.readers)
+            .map(|(s, r)| (s.name.as_str(), r.errors()))
+            .collect()
     }
 }
 
@@ -189,12 +214,17 @@ fn open_bundled(data_dir: &Path, bundled: &Bundled) -> Result<OpenedSource, Inte
     };
     let opened = open(&spec, false)?;
     for (file, digest) in &opened.files {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let recorded = manifest.files.iter().find(|f| f.path == name);
         if recorded.is_none_or(|f| &f.sha256 != digest) {
             return Err(IntelError::Mmdb {
                 path: file.clone(),
-                reason: "differs from the install manifest; run `ringfence data install` to restore it".into(),
+                reason:
+                    "differs from the install manifest; run `ringfence data install` to restore it"
+                        .into(),
             });
         }
     }

@@ -27,11 +27,30 @@ impl MmdbSource {
     /// Opens an MMDB file already read into memory. A truncated or corrupt file is an error that
     /// names it; `verify` also walks the whole tree and data section (slower, but it turns a
     /// corrupt record into a load error instead of an empty answer later).
-    pub fn from_bytes(path: &Path, bytes: Vec<u8>, basis: Basis, verify: bool) -> Result<MmdbSource, IntelError> {
-        let mmdb_error = |reason: String| IntelError::Mmdb { path: path.to_path_buf(), reason };
+    pub fn from_bytes(
+        path: &Path,
+        bytes: Vec<u8>,
+        basis: Basis,
+        verify: bool,
+    ) -> Result<MmdbSource, IntelError> {
+        let mmdb_error = |reason: String| IntelError::Mmdb {
+            path: path.to_path_buf(),
+            reason,
+        };
         let reader = Reader::from_source(bytes).map_err(|e| mmdb_error(e.to_string()))?;
         if verify {
-            reader.verify().map_err(|e| mmdb_error(e.to_string()))?;
+            // Every network's record is decoded once, so a corrupt tree or data section is a load
+            // error naming the file. (Not `Reader::verify`: it also rejects metadata that real
+            // databases ship, such as ip-location-db's empty `description` map.)
+            let networks = reader
+                .networks(maxminddb::WithinOptions::default())
+                .map_err(|e| mmdb_error(e.to_string()))?;
+            for network in networks {
+                let result = network.map_err(|e| mmdb_error(e.to_string()))?;
+                result
+                    .decode::<RawRecord<'_>>()
+                    .map_err(|e| mmdb_error(e.to_string()))?;
+            }
         }
         Ok(MmdbSource {
             reader,
@@ -74,8 +93,16 @@ impl MmdbSource {
         let Some(offset) = result.offset() else {
             return Ok(Answer::default());
         };
-        let network = result.network().ok().map(|n| Network { address: n.network(), prefix: n.prefix() });
-        if let Some(data) = self.decoded.lock().ok().and_then(|cache| cache.get(&offset).cloned()) {
+        let network = result.network().ok().map(|n| Network {
+            address: n.network(),
+            prefix: n.prefix(),
+        });
+        if let Some(data) = self
+            .decoded
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&offset).cloned())
+        {
             return Ok(Answer { data, network });
         }
         let data = match result.decode::<RawRecord<'_>>()? {
@@ -102,7 +129,10 @@ fn record_data(record: &RawRecord<'_>, basis: Basis) -> RecordData {
         _ => None,
     };
     RecordData {
-        country: [registered, record.country, record.country_code].into_iter().flatten().find_map(normalise_country),
+        country: [registered, record.country, record.country_code]
+            .into_iter()
+            .flatten()
+            .find_map(normalise_country),
         asn: record.asn.filter(|&asn| asn != 0),
         organisation: record
             .organisation

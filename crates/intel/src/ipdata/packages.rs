@@ -48,8 +48,14 @@ pub const IPTOASN_COUNTRY: PinnedPackage = PinnedPackage {
     install_dir: "ipdata/iptoasn-country-mmdb",
     files: &[
         // The combined IPv4+IPv6 database: one tree answers both families.
-        PinnedFile { tar_path: "package/iptoasn-country.mmdb", max_bytes: 256 * MIB },
-        PinnedFile { tar_path: "package/README.md", max_bytes: TEXT_MAX },
+        PinnedFile {
+            tar_path: "package/iptoasn-country.mmdb",
+            max_bytes: 256 * MIB,
+        },
+        PinnedFile {
+            tar_path: "package/README.md",
+            max_bytes: TEXT_MAX,
+        },
     ],
 };
 
@@ -59,9 +65,18 @@ pub const GEO_WHOIS_ASN_COUNTRY: PinnedPackage = PinnedPackage {
     integrity: "sha512-xemBDNQl4mCYDuVbqe3jKGKsVDykZGkfvebhtOh/3VGLadq8vsp7t7ontpMUt3hH7sAGT0eLDyJ99SV+0waxZg==",
     install_dir: "ipdata/geo-whois-asn-country-mmdb",
     files: &[
-        PinnedFile { tar_path: "package/geo-whois-asn-country.mmdb", max_bytes: 256 * MIB },
-        PinnedFile { tar_path: "package/NRO_LICENSE", max_bytes: TEXT_MAX },
-        PinnedFile { tar_path: "package/README.md", max_bytes: TEXT_MAX },
+        PinnedFile {
+            tar_path: "package/geo-whois-asn-country.mmdb",
+            max_bytes: 256 * MIB,
+        },
+        PinnedFile {
+            tar_path: "package/NRO_LICENSE",
+            max_bytes: TEXT_MAX,
+        },
+        PinnedFile {
+            tar_path: "package/README.md",
+            max_bytes: TEXT_MAX,
+        },
     ],
 };
 
@@ -73,13 +88,34 @@ pub const ASN: PinnedPackage = PinnedPackage {
     files: &[
         // The dotted-address tables (not the `-num` ones): each line says its own family, so one
         // reader serves both files and users' own tables.
-        PinnedFile { tar_path: "package/asn-ipv4.csv", max_bytes: 512 * MIB },
-        PinnedFile { tar_path: "package/asn-ipv6.csv", max_bytes: 512 * MIB },
-        PinnedFile { tar_path: "package/DBIP-LICENSE", max_bytes: TEXT_MAX },
-        PinnedFile { tar_path: "package/NRO_LICENSE", max_bytes: TEXT_MAX },
-        PinnedFile { tar_path: "package/ROUTEVIEWS-LICENSE", max_bytes: TEXT_MAX },
-        PinnedFile { tar_path: "package/MODIFICATIONS", max_bytes: TEXT_MAX },
-        PinnedFile { tar_path: "package/README.md", max_bytes: TEXT_MAX },
+        PinnedFile {
+            tar_path: "package/asn-ipv4.csv",
+            max_bytes: 512 * MIB,
+        },
+        PinnedFile {
+            tar_path: "package/asn-ipv6.csv",
+            max_bytes: 512 * MIB,
+        },
+        PinnedFile {
+            tar_path: "package/DBIP-LICENSE",
+            max_bytes: TEXT_MAX,
+        },
+        PinnedFile {
+            tar_path: "package/NRO_LICENSE",
+            max_bytes: TEXT_MAX,
+        },
+        PinnedFile {
+            tar_path: "package/ROUTEVIEWS-LICENSE",
+            max_bytes: TEXT_MAX,
+        },
+        PinnedFile {
+            tar_path: "package/MODIFICATIONS",
+            max_bytes: TEXT_MAX,
+        },
+        PinnedFile {
+            tar_path: "package/README.md",
+            max_bytes: TEXT_MAX,
+        },
     ],
 };
 
@@ -89,8 +125,14 @@ pub const WORLD_ATLAS: PinnedPackage = PinnedPackage {
     integrity: "sha512-IXfV0qwlKXpckz1FhwXVwKRjiIhOnWttOskm5CtxMsjgE/MXAYRHWJqgXOpM8IkcPBoXnyTU5lFHcYa5ChG0LQ==",
     install_dir: "world-atlas",
     files: &[
-        PinnedFile { tar_path: "package/countries-110m.json", max_bytes: 16 * MIB },
-        PinnedFile { tar_path: "package/LICENSE", max_bytes: TEXT_MAX },
+        PinnedFile {
+            tar_path: "package/countries-110m.json",
+            max_bytes: 16 * MIB,
+        },
+        PinnedFile {
+            tar_path: "package/LICENSE",
+            max_bytes: TEXT_MAX,
+        },
     ],
 };
 

@@ -63,7 +63,10 @@ mod tests {
             data_dir_from(Some("".into()), Some("rel".into()), Some("/h".into())),
             PathBuf::from("/h/.local/share/ringfence")
         );
-        assert_eq!(data_dir_from(None, None, None), PathBuf::from("ringfence-data"));
+        assert_eq!(
+            data_dir_from(None, None, None),
+            PathBuf::from("ringfence-data")
+        );
         assert_eq!(
             world_atlas_path(Path::new("/d")),
             PathBuf::from("/d/world-atlas/countries-110m.json")

@@ -45,7 +45,9 @@ impl<'de> Visitor<'de> for RecordVisitor {
         while let Some(key) = map.next_key::<&'de str>()? {
             match key {
                 "country" => record.country = map.next_value::<CountryField<'de>>()?.0,
-                "registered_country" => record.registered_country = map.next_value::<CountryField<'de>>()?.0,
+                "registered_country" => {
+                    record.registered_country = map.next_value::<CountryField<'de>>()?.0
+                }
                 "country_code" => record.country_code = map.next_value::<Option<&'de str>>()?,
                 "autonomous_system_number" | "asn" => record.asn = map.next_value::<AsnField>()?.0,
                 "autonomous_system_organization" | "as_name" => {
@@ -135,7 +137,10 @@ impl<'de> Visitor<'de> for AsnVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        let digits = v.strip_prefix("AS").or_else(|| v.strip_prefix("as")).unwrap_or(v);
+        let digits = v
+            .strip_prefix("AS")
+            .or_else(|| v.strip_prefix("as"))
+            .unwrap_or(v);
         Ok(AsnField(digits.parse().ok()))
     }
 

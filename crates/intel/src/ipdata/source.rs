@@ -1,8 +1,8 @@
 //! Sources: what a user or the set-up step names (`SourceSpec`), opened into a reader with the
 //! provenance the report records (`IntelSource`).
 
-use super::asn_csv::{AsnTable, AsnTableBuilder};
 use super::answer::Answer;
+use super::asn_csv::{AsnTable, AsnTableBuilder};
 use super::error::IntelError;
 use super::mmdb::MmdbSource;
 use ringfence_model::{Basis, IntelSource};
@@ -68,7 +68,11 @@ pub fn open(spec: &SourceSpec, verify: bool) -> Result<OpenedSource, IntelError>
             builder.add_csv(&path, &bytes)?;
         }
         if files.is_empty() {
-            return Err(IntelError::Csv { path: spec.path.clone(), line: 0, reason: "no .csv files in the directory".into() });
+            return Err(IntelError::Csv {
+                path: spec.path.clone(),
+                line: 0,
+                reason: "no .csv files in the directory".into(),
+            });
         }
         SourceReader::Asn(builder.finish())
     } else {
@@ -80,7 +84,9 @@ pub fn open(spec: &SourceSpec, verify: bool) -> Result<OpenedSource, IntelError>
             builder.add_csv(&spec.path, &bytes)?;
             SourceReader::Asn(builder.finish())
         } else {
-            SourceReader::Mmdb(MmdbSource::from_bytes(&spec.path, bytes, spec.basis, verify)?)
+            SourceReader::Mmdb(MmdbSource::from_bytes(
+                &spec.path, bytes, spec.basis, verify,
+            )?)
         }
     };
     let info = IntelSource {
@@ -90,11 +96,16 @@ pub fn open(spec: &SourceSpec, verify: bool) -> Result<OpenedSource, IntelError>
         licence: spec.licence.clone(),
         sha256: hex::encode(combined.finalize()),
     };
-    Ok(OpenedSource { info, reader, files })
+    Ok(OpenedSource {
+        info,
+        reader,
+        files,
+    })
 }
 
 fn is_csv(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 fn csv_files_in(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
@@ -111,13 +122,22 @@ fn csv_files_in(dir: &Path) -> Result<Vec<PathBuf>, IntelError> {
 fn read_capped(path: &Path) -> Result<Vec<u8>, IntelError> {
     let file = std::fs::File::open(path).map_err(|source| io_error(path, source))?;
     let mut bytes = Vec::new();
-    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes).map_err(|source| io_error(path, source))?;
+    file.take(MAX_SOURCE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| io_error(path, source))?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
-        return Err(IntelError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit: MAX_SOURCE_BYTES });
+        return Err(IntelError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit: MAX_SOURCE_BYTES,
+        });
     }
     Ok(bytes)
 }
 
 fn io_error(path: &Path, source: std::io::Error) -> IntelError {
-    IntelError::Io { path: path.to_path_buf(), source }
+    IntelError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

@@ -24,7 +24,12 @@ pub enum Value {
 
 /// `Value::Map` from pairs.
 pub fn map(pairs: &[(&str, Value)]) -> Value {
-    Value::Map(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    Value::Map(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+    )
 }
 
 pub fn s(text: &str) -> Value {
@@ -162,7 +167,11 @@ impl MmdbWriter {
 
 /// Control byte(s) for a field of `type_number` and `size`.
 fn control(type_number: u8, size: usize, out: &mut Vec<u8>) {
-    let (first_type, extended) = if type_number <= 7 { (type_number << 5, None) } else { (0, Some(type_number - 7)) };
+    let (first_type, extended) = if type_number <= 7 {
+        (type_number << 5, None)
+    } else {
+        (0, Some(type_number - 7))
+    };
     let (size_bits, extra): (u8, Vec<u8>) = if size < 29 {
         (size as u8, vec![])
     } else if size < 29 + 256 {

@@ -1,0 +1,74 @@
+//! Criterion benchmarks of `IpIntel` on the real bundled data (installed on first use with
+//! `ringfence_intel::ipdata::install`, which checks the pinned digests): all sources, cold
+//! (every address distinct, no cache) and warm (a few thousand destinations repeated).
+//!
+//! cargo bench -p ringfence-intel --bench lookups
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use ringfence_intel::ipdata::{IpIntel, default_data_dir, install};
+use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Deterministic addresses (xorshift), one IPv6 in eight.
+fn addresses(count: usize, mut seed: u64) -> Vec<IpAddr> {
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..count)
+        .map(|i| {
+            let r = next();
+            if i % 8 == 7 {
+                IpAddr::V6(Ipv6Addr::from((0x2a00u128 << 112) | u128::from(r) << 32))
+            } else {
+                IpAddr::V4(Ipv4Addr::from((r as u32) | 0x0100_0000))
+            }
+        })
+        .collect()
+}
+
+fn lookups(c: &mut Criterion) {
+    let data_dir = default_data_dir();
+    install(&data_dir).expect("installing the IP data (npm registry needed once)");
+    let intel = IpIntel::load(&data_dir, None).expect("bundled IP data");
+    let uncached = IpIntel::load(&data_dir, None)
+        .expect("bundled IP data")
+        .with_cache_capacity(0);
+
+    let cold = addresses(100_000, 0x9e37_79b9_7f4a_7c15);
+    let distinct = addresses(2_000, 7);
+    let warm: Vec<IpAddr> = (0..100_000)
+        .map(|i| distinct[(i * 7919) % distinct.len()])
+        .collect();
+
+    let mut group = c.benchmark_group("ipdata");
+    group.throughput(Throughput::Elements(cold.len() as u64));
+    group.bench_function("all_sources_cold_uncached", |b| {
+        b.iter(|| {
+            for &a in &cold {
+                black_box(uncached.lookup_uncached(a));
+            }
+        })
+    });
+    group.throughput(Throughput::Elements(warm.len() as u64));
+    group.bench_function("all_sources_warm_destination_shared", |b| {
+        b.iter(|| {
+            for &a in &warm {
+                black_box(intel.destination_shared(a));
+            }
+        })
+    });
+    group.bench_function("all_sources_warm_destination_owned", |b| {
+        b.iter(|| {
+            for &a in &warm {
+                black_box(intel.destination(a));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lookups);
+criterion_main!(benches);
