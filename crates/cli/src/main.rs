@@ -1,8 +1,11 @@
 //! The `ringfence` command. Subcommands only parse arguments and call the library crates; this is
 //! the one crate that knows about the terminal.
 
+mod cmd_catalog;
 mod cmd_connections;
+mod cmd_log;
 mod cmd_sample;
+mod cmd_witness;
 mod exit;
 mod progress;
 mod view;
@@ -41,6 +44,12 @@ enum Command {
     Connections(cmd_connections::ConnectionsArgs),
     /// Write sample evidence the project generates itself (a realistic office capture)
     Sample(cmd_sample::SampleArgs),
+    /// Check or list the supplier catalog (organisations, ownership chains, products)
+    Catalog(cmd_catalog::CatalogArgs),
+    /// Create and operate a transparency log of commitments (C2SP tlog-tiles, signed checkpoints)
+    Log(cmd_log::LogArgs),
+    /// Run a witness that checks and cosigns a log's checkpoints (C2SP tlog-witness)
+    Witness(cmd_witness::WitnessArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         #[arg(value_enum)]
@@ -63,6 +72,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Connections(args) => cmd_connections::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Catalog(args) => cmd_catalog::run(args),
+        Command::Log(args) => cmd_log::run(args),
+        Command::Witness(args) => cmd_witness::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

@@ -60,6 +60,10 @@ pub(crate) fn link_payload(link_type: LinkType, data: &[u8]) -> LinkPayload<'_> 
         108 => bsd_loopback(data, true),
         113 => linux_sll(data),
         276 => linux_sll2(data),
+        // Cisco routers label Cisco HDLC frames (address 0x0f unicast, 0x8f broadcast) as PPP.
+        LINKTYPE_PPP | LINKTYPE_PPP_HDLC if matches!(data.first(), Some(0x0f | 0x8f)) => {
+            cisco_hdlc(data)
+        }
         LINKTYPE_PPP | LINKTYPE_PPP_HDLC => ppp(data),
         LINKTYPE_PPP_WITH_DIR => match data.get(1..) {
             Some(rest) => ppp(rest),
@@ -67,10 +71,7 @@ pub(crate) fn link_payload(link_type: LinkType, data: &[u8]) -> LinkPayload<'_> 
         },
         LINKTYPE_PPP_ETHER => pppoe_session(data),
         LINKTYPE_PPI => ppi(data),
-        LINKTYPE_C_HDLC => match (be16(data, 2), data.get(4..)) {
-            (Some(protocol), Some(rest)) => by_ethertype(protocol, rest),
-            _ => LinkPayload::Malformed("truncated Cisco HDLC header"),
-        },
+        LINKTYPE_C_HDLC => cisco_hdlc(data),
         _ => LinkPayload::NotIp,
     }
 }
@@ -180,6 +181,14 @@ fn pppoe_session(data: &[u8]) -> LinkPayload<'_> {
     match data.get(6..) {
         Some(rest) => ppp_protocol(rest),
         None => LinkPayload::Malformed("truncated PPPoE header"),
+    }
+}
+
+/// Cisco HDLC: address, control, then an EtherType.
+fn cisco_hdlc(data: &[u8]) -> LinkPayload<'_> {
+    match (be16(data, 2), data.get(4..)) {
+        (Some(protocol), Some(rest)) => by_ethertype(protocol, rest),
+        _ => LinkPayload::Malformed("truncated Cisco HDLC header"),
     }
 }
 
@@ -419,5 +428,10 @@ mod tests {
         let mut chdlc = vec![0x0f, 0x00, 0x08, 0x00];
         chdlc.extend_from_slice(&IPV4);
         assert_eq!(link_payload(LinkType(104), &chdlc), LinkPayload::Ip(&IPV4));
+        assert_eq!(
+            link_payload(LinkType(9), &chdlc),
+            LinkPayload::Ip(&IPV4),
+            "Cisco HDLC labelled PPP"
+        );
     }
 }

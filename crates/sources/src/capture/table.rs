@@ -198,7 +198,7 @@ impl FlowTable {
 
 /// Map order depends on hashing; output order must depend only on the evidence.
 fn emit_in_order(mut records: Vec<Connection>, emit: &mut impl FnMut(Connection)) {
-    records.sort_by(|a, b| (a.first_seen, a.key, a.split).cmp(&(b.first_seen, b.key, b.split)));
+    records.sort_by_key(|c| (c.first_seen, c.key, c.split));
     records.into_iter().for_each(emit);
 }
 

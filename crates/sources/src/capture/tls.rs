@@ -130,11 +130,20 @@ pub fn parse_client_hello_message(
     // A ClientHello without extensions (SSL 3.0 style) ends here.
     if r.remaining() > 0 {
         let extensions_len = usize::from(r.u16("truncated extensions length")?);
-        let mut ext = Reader::new(r.take(extensions_len, "truncated extensions")?);
+        // A cut or damaged extension list still yields what was read before the damage: an
+        // audit wants the server name a server may well have acted on (nDPI keeps it too).
+        let available = extensions_len.min(r.remaining());
+        let mut ext = Reader::new(r.take(available, "truncated extensions")?);
         while ext.remaining() > 0 {
-            let ext_type = ext.u16("truncated extension header")?;
-            let ext_len = usize::from(ext.u16("truncated extension header")?);
-            let data = ext.take(ext_len, "truncated extension")?;
+            let Ok(ext_type) = ext.u16("truncated extension header") else {
+                break;
+            };
+            let Ok(ext_len) = ext.u16("truncated extension header").map(usize::from) else {
+                break;
+            };
+            let Ok(data) = ext.take(ext_len, "truncated extension") else {
+                break;
+            };
             extensions.push(ext_type);
             match ext_type {
                 0x0000 => {
