@@ -7,8 +7,8 @@ use libfuzzer_sys::fuzz_target;
 use ringfence_model::Timestamp;
 use ringfence_sources::capture::{Decoded, Decoder, Frame, LinkType};
 
-const LINK_TYPES: [u32; 16] = [
-    0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 204, 228, 229, 276, 147,
+const LINK_TYPES: [u32; 17] = [
+    0, 1, 9, 12, 14, 50, 51, 101, 104, 108, 113, 192, 204, 228, 229, 276, 147,
 ];
 
 fuzz_target!(|data: &[u8]| {
