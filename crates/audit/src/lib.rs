@@ -1,0 +1,28 @@
+//! The audit: one run of the pipeline (evidence → connections → destination intel → attribution →
+//! policy verdicts), folded into a deterministic report, and the views rendered from it.
+//!
+//! - `estate`, `host`, `estate_index`: the user's systems and which system a host belongs to;
+//! - `findings`, `smallest`, `assemble`, `report`: bounded, order-independent aggregation and the
+//!   canonical report;
+//! - `run`, `sink`: the pipeline over the evidence files, on any number of threads;
+//! - `views`: terminal, Markdown and self-contained HTML (with a server-side SVG world map).
+
+mod assemble;
+mod error;
+mod estate;
+mod estate_index;
+pub mod findings;
+mod host;
+mod report;
+mod run;
+mod sink;
+mod smallest;
+pub mod views;
+
+pub use assemble::RINGFENCE_VERSION;
+pub use error::AuditError;
+pub use estate::{MAX_ESTATE_BYTES, load_estate, parse_estate};
+pub use estate_index::EstateIndex;
+pub use host::{HostPattern, Network};
+pub use report::*;
+pub use run::{AuditInputs, AuditSetup, audit_evidence, load_setup, read_estate, run_audit};

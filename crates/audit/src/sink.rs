@@ -1,0 +1,129 @@
+//! The per-connection steps of the audit: orient the connection from the estate's side, look up
+//! the remote address, attribute, judge, and fold the result into the aggregate.
+
+use crate::estate_index::EstateIndex;
+use crate::findings::{Aggregate, Oriented, Outcome, SystemKey, bounded_name};
+use ringfence_intel::catalog::Catalog;
+use ringfence_intel::ipdata::IpIntel;
+use ringfence_model::{Attribution, AttributionBasis, Connection, Resolution};
+use ringfence_policy::Judge;
+use ringfence_sources::capture::ObservationSink;
+
+/// What every worker shares (read-only).
+pub struct Context<'a> {
+    pub estate: &'a EstateIndex,
+    pub catalog: &'a Catalog,
+    pub intel: &'a IpIntel,
+}
+
+/// Receives the connections of one evidence file.
+pub struct AuditSink<'a, 'j> {
+    pub context: &'a Context<'a>,
+    pub judge: &'a mut Judge<'j>,
+    /// This file's position in the run's evidence list (the capture engine numbers from 0 per engine).
+    pub evidence: u32,
+    pub aggregate: Aggregate,
+}
+
+impl AuditSink<'_, '_> {
+    fn fold(&mut self, connection: &Connection) {
+        let estate = self.context.estate;
+        let key = connection.key;
+        let orig = estate.system_index(key.orig_addr);
+        let resp = estate.system_index(key.resp_addr);
+        // The estate's host is the local side; between two estate hosts, the one that opened the
+        // connection; when neither is in the estate, the originator (reported as not in estate).
+        let (oriented, remote, remote_in_estate) = match (orig, resp) {
+            (Some(system), _) => (
+                Oriented {
+                    connection,
+                    local: key.orig_addr,
+                    system: SystemKey::InEstate(system),
+                    bytes_out: connection.orig_bytes,
+                    bytes_in: connection.resp_bytes,
+                },
+                key.resp_addr,
+                resp.is_some(),
+            ),
+            (None, Some(system)) => (
+                Oriented {
+                    connection,
+                    local: key.resp_addr,
+                    system: SystemKey::InEstate(system),
+                    bytes_out: connection.resp_bytes,
+                    bytes_in: connection.orig_bytes,
+                },
+                key.orig_addr,
+                false,
+            ),
+            (None, None) => (
+                Oriented {
+                    connection,
+                    local: key.orig_addr,
+                    system: SystemKey::NotInEstate,
+                    bytes_out: connection.orig_bytes,
+                    bytes_in: connection.resp_bytes,
+                },
+                key.resp_addr,
+                false,
+            ),
+        };
+        let catalog = self.context.catalog;
+        let destination = self.context.intel.destination_shared(remote);
+        let attribution = catalog
+            .attribute(connection, &destination, None)
+            .map(bounded_attribution);
+        if remote_in_estate && attribution.is_none() {
+            self.aggregate.add(&oriented, &Outcome::Internal);
+            return;
+        }
+        let product = attribution
+            .as_ref()
+            .and_then(|a| catalog.product(&a.product));
+        let operator = catalog.operator_of(&destination).map(|o| o.id.as_str());
+        let system = match oriented.system {
+            SystemKey::InEstate(index) => estate.systems().get(index),
+            SystemKey::NotInEstate => None,
+        };
+        let verdict = self.judge.egress(system, product, &destination);
+        self.aggregate.add(
+            &oriented,
+            &Outcome::Judged {
+                destination: &destination,
+                attribution: attribution.as_ref(),
+                operator,
+                verdict: &verdict,
+            },
+        );
+    }
+}
+
+/// Names and images in an attribution come from the evidence; bound them like learned names.
+fn bounded_attribution(attribution: Attribution) -> Attribution {
+    let basis = match attribution.basis {
+        AttributionBasis::EndpointName { name, pattern } => AttributionBasis::EndpointName {
+            name: bounded_name(&name),
+            pattern,
+        },
+        AttributionBasis::ProcessImage { image, pattern } => AttributionBasis::ProcessImage {
+            image: bounded_name(&image),
+            pattern,
+        },
+        other => other,
+    };
+    Attribution {
+        product: attribution.product,
+        basis,
+    }
+}
+
+impl ObservationSink for AuditSink<'_, '_> {
+    fn connection(&mut self, mut connection: Connection) {
+        connection.evidence.evidence = self.evidence;
+        self.fold(&connection);
+    }
+
+    /// Resolutions already label the connections (the capture engine applies them); the report
+    /// does not list them.
+    fn resolution(&mut self, _resolution: Resolution) {}
+}

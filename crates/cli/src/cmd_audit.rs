@@ -1,0 +1,143 @@
+//! `ringfence audit`: evidence + estate + policy → findings, as a terminal summary, canonical
+//! JSON, Markdown or a self-contained HTML report.
+
+use clap::Args;
+use ringfence_audit::{AuditInputs, Report, run_audit, views};
+use ringfence_intel::ipdata::{default_data_dir, world_atlas_path};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Args)]
+#[command(after_long_help = "\
+Examples:
+  ringfence data install
+  ringfence sample capture --out sample.pcap
+  ringfence audit --estate examples/estate.toml --policy ncsc-2017 --policy bod-17-01 \\
+      --html report.html sample.pcap
+  ringfence audit --estate estate.toml --policy my-rules.cedar --json --out report.json *.pcapng
+
+Every connection is attributed to a product (process image, endpoint names, vendor networks or \
+ASNs), its destination located by every IP data source (which may disagree) and its operator \
+identified, then judged by the policies: allow, deny or unknown. Findings are aggregated per \
+system × product × destination operator. The JSON report is canonical (RFC 8785): the same inputs \
+give the same bytes and the same SHA-256, whatever the thread count.
+
+Exit codes: 0 no deny findings; 1 deny findings; 2 usage error or unreadable input (estate, \
+policy, IP data, an evidence file that cannot be opened); 3 no deny findings but some evidence \
+records were unreadable and skipped.")]
+pub struct AuditArgs {
+    /// Evidence files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input
+    #[arg(required = true, value_name = "EVIDENCE")]
+    evidence: Vec<String>,
+    /// The estate: systems, classifications, flags and member hosts (TOML)
+    #[arg(long, value_name = "FILE")]
+    estate: PathBuf,
+    /// A bundled policy pack (ncsc-2017, bod-17-01) or a Cedar policy file; repeat for more
+    #[arg(long = "policy", required = true, value_name = "PACK")]
+    policies: Vec<String>,
+    /// Where `ringfence data install` put the IP data and the world map
+    /// [default: $RINGFENCE_DATA_DIR, else $XDG_DATA_HOME/ringfence, else ~/.local/share/ringfence]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Your own IP data sources (TOML: [[source]] name, path, basis, licence, version)
+    #[arg(long, value_name = "FILE")]
+    intel_config: Option<PathBuf>,
+    /// Evidence files read at once (0: one per core); the report is the same whatever the number
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    /// The canonical JSON report
+    #[arg(long, conflicts_with = "markdown")]
+    json: bool,
+    /// A Markdown report
+    #[arg(long)]
+    markdown: bool,
+    /// Also write a self-contained HTML report with a world map to FILE
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write the summary, JSON or Markdown to FILE instead of standard output
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+fn usage(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("ringfence: {message}");
+    crate::exit::usage()
+}
+
+fn write_to(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+pub fn run(args: AuditArgs) -> ExitCode {
+    let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+    // Read the map before the audit so a missing data set-up fails fast.
+    let atlas = match &args.html {
+        Some(_) => {
+            let path = world_atlas_path(&data_dir);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    return usage(format!(
+                        "{}: {e} (the world map for --html; run `ringfence data install`)",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        None => None,
+    };
+    let inputs = AuditInputs {
+        evidence: args.evidence.clone(),
+        estate: args.estate.clone(),
+        policies: args.policies.clone(),
+        data_dir,
+        intel_config: args.intel_config.clone(),
+        threads: args.threads,
+    };
+    let report = match run_audit(&inputs) {
+        Ok(report) => report,
+        Err(e) => return usage(e),
+    };
+
+    if let (Some(path), Some(atlas)) = (&args.html, &atlas) {
+        if let Err(e) = write_to(path, views::html(&report, atlas).as_bytes()) {
+            return usage(e);
+        }
+    }
+    // The JSON is written exactly as hashed (no trailing newline), so `sha256sum` of the file
+    // is the report's digest.
+    let body = if args.json {
+        report.to_canonical_json()
+    } else if args.markdown {
+        views::markdown(&report).into_bytes()
+    } else {
+        views::terminal(&report).into_bytes()
+    };
+    let written = match &args.out {
+        Some(path) => write_to(path, &body),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout
+                .write_all(&body)
+                .and_then(|()| stdout.flush())
+                .map_err(|e| format!("standard output: {e}"))
+        }
+    };
+    if let Err(e) = written {
+        return usage(e);
+    }
+    exit_code(&report)
+}
+
+/// 1 for deny findings (even if input was skipped: a deny is the more important news), else 3
+/// when evidence was skipped, else 0.
+fn exit_code(report: &Report) -> ExitCode {
+    if report.has_deny() {
+        ExitCode::from(1)
+    } else if report.has_skipped_input() {
+        crate::exit::skipped_input()
+    } else {
+        ExitCode::SUCCESS
+    }
+}
