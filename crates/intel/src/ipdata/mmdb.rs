@@ -3,6 +3,7 @@
 use super::answer::{Answer, Network, RecordData};
 use super::error::IntelError;
 use super::record::{RawRecord, cap_organisation, normalise_country};
+use super::tree::{Leaf, SearchTree, SharedBytes};
 use maxminddb::Reader;
 use ringfence_model::Basis;
 use std::collections::HashMap;
@@ -15,11 +16,20 @@ use std::sync::{Arc, Mutex};
 /// few hundred), so each is decoded once. Bounded so a hostile database cannot grow it without end.
 const MAX_DECODED_RECORDS: usize = 1 << 16;
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 pub struct MmdbSource {
-    reader: Reader<Vec<u8>>,
-    /// Which country field the source's basis calls for (see [`pick_country`]).
+    reader: Reader<SharedBytes>,
+    /// The search tree walked directly (the `maxminddb` reader only decodes records).
+    tree: SearchTree,
+    /// Which country field the source's basis calls for (see [`record_data`]).
     basis: Basis,
-    decoded: Mutex<HashMap<usize, RecordData>>,
+    /// Every distinct data record reachable in the tree (up to [`MAX_DECODED_RECORDS`]), decoded
+    /// once at load, keyed by its tree record: read-only, so lookups take no lock.
+    predecoded: FastMap<usize, RecordData>,
+    /// Records beyond the pre-decoded ones (only a database with more distinct records than the
+    /// bound, such as a city database), decoded on first use.
+    decoded: Mutex<FastMap<usize, RecordData>>,
     errors: AtomicU64,
 }
 
@@ -37,7 +47,8 @@ impl MmdbSource {
             path: path.to_path_buf(),
             reason,
         };
-        let reader = Reader::from_source(bytes).map_err(|e| mmdb_error(e.to_string()))?;
+        let bytes = SharedBytes(Arc::new(bytes));
+        let reader = Reader::from_source(bytes.clone()).map_err(|e| mmdb_error(e.to_string()))?;
         if verify {
             // Every network's record is decoded once, so a corrupt tree or data section is a load
             // error naming the file. (Not `Reader::verify`: it also rejects metadata that real
@@ -52,10 +63,21 @@ impl MmdbSource {
                     .map_err(|e| mmdb_error(e.to_string()))?;
             }
         }
+        let metadata = reader.metadata();
+        let tree = SearchTree::new(
+            bytes,
+            metadata.record_size,
+            metadata.node_count,
+            metadata.ip_version,
+        )
+        .ok_or_else(|| mmdb_error("inconsistent search tree layout".into()))?;
+        let predecoded = predecode(&reader, &tree, basis);
         Ok(MmdbSource {
             reader,
+            tree,
             basis,
-            decoded: Mutex::new(HashMap::new()),
+            predecoded,
+            decoded: Mutex::new(FastMap::default()),
             errors: AtomicU64::new(0),
         })
     }
@@ -78,44 +100,85 @@ impl MmdbSource {
     /// The answer for `address`. A corrupt record yields an empty answer and is counted in
     /// [`errors`](Self::errors), never a panic.
     pub fn answer(&self, address: IpAddr) -> Answer {
-        match self.try_answer(address) {
-            Ok(answer) => answer,
-            Err(_) => {
-                self.errors.fetch_add(1, Ordering::Relaxed);
-                Answer::default()
-            }
+        let (record, network) = match self.tree.lookup(address) {
+            Leaf::Empty => return Answer::default(),
+            Leaf::Data { record, network } => (record, network),
+            Leaf::Invalid | Leaf::WrongFamily => return self.error(),
+        };
+        let network = Some(Network {
+            address: network.0,
+            prefix: network.1,
+        });
+        if let Some(data) = self.predecoded.get(&record) {
+            return Answer {
+                data: data.clone(),
+                network,
+            };
+        }
+        match self.decode_slow(address, record) {
+            Ok(data) => Answer { data, network },
+            Err(_) => self.error(),
         }
     }
 
-    /// The answer for `address`, or the decoding error.
-    pub fn try_answer(&self, address: IpAddr) -> Result<Answer, maxminddb::MaxMindDbError> {
-        let result = self.reader.lookup(address)?;
-        let Some(offset) = result.offset() else {
-            return Ok(Answer::default());
-        };
-        let network = result.network().ok().map(|n| Network {
-            address: n.network(),
-            prefix: n.prefix(),
-        });
+    fn error(&self) -> Answer {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        Answer::default()
+    }
+
+    /// A record not pre-decoded: decoded by the `maxminddb` crate and kept (bounded).
+    fn decode_slow(
+        &self,
+        address: IpAddr,
+        record: usize,
+    ) -> Result<RecordData, maxminddb::MaxMindDbError> {
         if let Some(data) = self
             .decoded
             .lock()
             .ok()
-            .and_then(|cache| cache.get(&offset).cloned())
+            .and_then(|cache| cache.get(&record).cloned())
         {
-            return Ok(Answer { data, network });
+            return Ok(data);
         }
-        let data = match result.decode::<RawRecord<'_>>()? {
-            Some(record) => record_data(&record, self.basis),
+        let data = match self.reader.lookup(address)?.decode::<RawRecord<'_>>()? {
+            Some(raw) => record_data(&raw, self.basis),
             None => RecordData::default(),
         };
         if let Ok(mut cache) = self.decoded.lock()
             && cache.len() < MAX_DECODED_RECORDS
         {
-            cache.insert(offset, data.clone());
+            cache.insert(record, data.clone());
         }
-        Ok(Answer { data, network })
+        Ok(data)
     }
+}
+
+/// Decodes each distinct data record of the tree once, through the `maxminddb` crate, looking up
+/// an address that reaches it. A record that fails to decode is left out: its lookups take the
+/// slow path, which meets the same error and counts it.
+fn predecode(
+    reader: &Reader<SharedBytes>,
+    tree: &SearchTree,
+    basis: Basis,
+) -> FastMap<usize, RecordData> {
+    let mut out = FastMap::default();
+    for (record, address) in tree.data_records(MAX_DECODED_RECORDS) {
+        let Ok(result) = reader.lookup(address) else {
+            continue;
+        };
+        // The offset the crate resolves must be the record the walk found.
+        let expected = record
+            .checked_sub(tree.node_count())
+            .and_then(|r| r.checked_sub(16));
+        if result.offset().is_none() || result.offset() != expected {
+            continue;
+        }
+        if let Ok(decoded) = result.decode::<RawRecord<'_>>() {
+            let data = decoded.map_or_else(RecordData::default, |raw| record_data(&raw, basis));
+            out.insert(record, data);
+        }
+    }
+    out
 }
 
 /// The answer fields of a record. A registry-country source prefers `registered_country` (where

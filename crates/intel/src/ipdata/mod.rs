@@ -23,6 +23,7 @@ mod paths;
 mod record;
 mod source;
 mod sri;
+mod tree;
 
 pub use error::{InstallError, IntelError};
 pub use install::{InstallReport, install, install_packages, npm_pack};
