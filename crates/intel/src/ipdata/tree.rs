@@ -289,4 +289,86 @@ mod tests {
         assert_eq!(read32(&node, 0, 1), Some(0x789A_BCDE));
         assert_eq!(read32(&node, 1, 0), None);
     }
+
+    /// The walker agrees with `maxminddb::Reader::lookup` (data offset and network) on every
+    /// MaxMind test database, for addresses at and around every network boundary plus random
+    /// ones: record sizes 24/28/32, IPv4, IPv6 and mixed trees, a tree without an IPv4 subtree
+    /// and broken pointers.
+    #[test]
+    fn agrees_with_the_maxminddb_crate_on_the_maxmind_test_databases() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/ipdata/maxmind-test-data/test-data"
+        );
+        let entries = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("MaxMind test data missing at {dir}: {e}"));
+        let mut compared = 0usize;
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("mmdb") {
+                continue;
+            }
+            let bytes = SharedBytes(Arc::new(std::fs::read(&path).unwrap()));
+            let Ok(reader) = maxminddb::Reader::from_source(bytes.clone()) else {
+                continue;
+            };
+            let m = reader.metadata();
+            let tree = SearchTree::new(bytes, m.record_size, m.node_count, m.ip_version)
+                .unwrap_or_else(|| panic!("{}: tree refused", path.display()));
+            let mut addresses: Vec<IpAddr> = Vec::new();
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+            for _ in 0..2000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                addresses.push(IpAddr::V4(Ipv4Addr::from(seed as u32)));
+                addresses.push(IpAddr::V6(Ipv6Addr::from(
+                    (u128::from(seed) << 64) | u128::from(seed.rotate_left(17)),
+                )));
+            }
+            for (_, address) in tree.data_records(10_000) {
+                addresses.push(address);
+                if let IpAddr::V6(v6) = address {
+                    addresses.push(IpAddr::V6(Ipv6Addr::from(u128::from(v6) | 0xff)));
+                    if let Some(v4) = v6.to_ipv4_mapped() {
+                        addresses.push(IpAddr::V4(v4));
+                    }
+                    let low = u128::from(v6);
+                    if low >> 32 == 0 {
+                        addresses.push(IpAddr::V4(Ipv4Addr::from(low as u32)));
+                    }
+                }
+            }
+            for address in addresses {
+                let ours = tree.lookup(address);
+                let theirs = reader.lookup(address);
+                match (ours, theirs) {
+                    (Leaf::WrongFamily, Err(_)) | (Leaf::Invalid, Err(_)) => {}
+                    (Leaf::Empty, Ok(r)) => assert!(!r.has_data(), "{}: {address}", path.display()),
+                    (Leaf::Data { record, network }, Ok(r)) => {
+                        assert_eq!(
+                            r.offset(),
+                            Some(record - tree.node_count() - DATA_SECTION_SEPARATOR),
+                            "{}: {address}",
+                            path.display()
+                        );
+                        let n = r.network().unwrap();
+                        assert_eq!(
+                            (n.network(), n.prefix()),
+                            network,
+                            "{}: {address}",
+                            path.display()
+                        );
+                    }
+                    (ours, theirs) => panic!(
+                        "{}: {address}: walker {ours:?}, crate {:?}",
+                        path.display(),
+                        theirs.map(|r| r.offset())
+                    ),
+                }
+                compared += 1;
+            }
+        }
+        assert!(compared > 50_000, "compared only {compared} lookups");
+    }
 }
