@@ -97,7 +97,13 @@ fn kaspersky_on_the_national_security_system_is_denied_under_both_packs() {
 
     // The same product on the OFFICIAL desks and the CNI servers: BOD 17-01 alone denies it.
     for system in ["office-desks", "grid-servers"] {
-        let found = finding(&report, system, KASPERSKY, KASPERSKY_CH);
+        let found: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| {
+                f.system.as_deref() == Some(system) && f.product.as_deref() == Some(KASPERSKY)
+            })
+            .collect();
         assert!(!found.is_empty(), "no Kaspersky finding on {system}");
         for f in found {
             assert_eq!(f.decision, Decision::Deny);
@@ -139,12 +145,22 @@ fn kaspersky_on_the_national_security_system_is_denied_under_both_packs() {
         .filter(|f| f.system.is_none())
         .collect();
     assert!(!outsiders.is_empty());
-    assert!(outsiders.iter().all(|f| f.decision == Decision::Unknown));
-    assert!(
-        outsiders
-            .iter()
-            .all(|f| f.reasons.iter().any(|r| r == "host not in estate"))
-    );
+    // Outside the estate nothing is known about the system, so the verdict is unknown, unless a
+    // policy decides regardless of the system (BOD 17-01: no Kaspersky on any system).
+    for f in &outsiders {
+        match f.decision {
+            Decision::Unknown => assert!(
+                f.reasons.iter().any(|r| r == "host not in estate"),
+                "{f:#?}"
+            ),
+            Decision::Deny => {
+                assert_eq!(f.product.as_deref(), Some(KASPERSKY));
+                assert_eq!(f.policies, ["bod-17-01-egress-kaspersky"]);
+            }
+            Decision::Allow => panic!("a host outside the estate was allowed: {f:#?}"),
+        }
+    }
+    assert!(outsiders.iter().any(|f| f.decision == Decision::Unknown));
 
     // Web browsing is attributed to nothing and stays in the report as unknown.
     assert!(t.unattributed.connections > 0);

@@ -32,7 +32,7 @@ tr.deny td.d{color:#fff;background:#b3261e;font-weight:600}tr.unknown td.d{backg
 tr.allow td.d{color:#1b5e20}
 .map{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:8px}
 svg{width:100%;height:auto;display:block}
-path{stroke:#fff;stroke-width:.4;fill:#d9dde3}
+path{stroke:#fff;stroke-width:.4;fill:#d9dde3}path.sea{fill:#eef3f8;stroke:#c9d3de;stroke-width:.6}
 :root{--b1:#fde0c5;--b2:#facba6;--b3:#f59e72;--b4:#e8604c;--b5:#b3261e}
 path.b1,i.b1{fill:var(--b1);background:var(--b1)}path.b2,i.b2{fill:var(--b2);background:var(--b2)}
 path.b3,i.b3{fill:var(--b3);background:var(--b3)}path.b4,i.b4{fill:var(--b4);background:var(--b4)}
@@ -82,10 +82,15 @@ fn world_map(out: &mut String, report: &Report, atlas: &str) {
         Ok(map) => {
             let _ = writeln!(
                 out,
-                "<svg id=\"world-map\" viewBox=\"0 0 {} {}\" role=\"img\" aria-label=\"World map of bytes per destination country by {}\">",
+                "<svg id=\"world-map\" viewBox=\"0 {} {} {}\" role=\"img\" aria-label=\"World map of bytes per destination country by {}\">\
+                 <defs><clipPath id=\"globe\"><path d=\"{}\"/></clipPath></defs>\
+                 <path class=\"sea\" d=\"{}\"/><g clip-path=\"url(#globe)\">",
+                map.top,
                 map.width,
                 map.height,
-                basis.as_str()
+                basis.as_str(),
+                map.outline,
+                map.outline
             );
             for country in &map.countries {
                 let traffic = country.iso.and_then(|iso| countries.get(iso));
@@ -109,7 +114,7 @@ fn world_map(out: &mut String, report: &Report, atlas: &str) {
                 }
                 let _ = writeln!(out, "</title></path>");
             }
-            let _ = writeln!(out, "</svg>");
+            let _ = writeln!(out, "</g></svg>");
         }
         Err(error) => {
             let _ = writeln!(

@@ -41,7 +41,11 @@ pub struct CountryShape {
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorldMap {
     pub width: f64,
+    /// The view box's top edge (bands without land are cropped) and height.
+    pub top: f64,
     pub height: f64,
+    /// The projection's outline, for the sea and for clipping rings drawn past ±180°.
+    pub outline: String,
     pub countries: Vec<CountryShape>,
 }
 
@@ -172,8 +176,7 @@ impl WorldMap {
             .and_then(Value::as_array)
             .ok_or_else(|| invalid("no `objects.countries.geometries`"))?;
 
-        let (half_width, half_height) = extent();
-        let scale = MAP_WIDTH / (2.0 * half_width);
+        let mut bounds = (f64::INFINITY, f64::NEG_INFINITY);
         let mut countries = Vec::with_capacity(geometries.len());
         for geometry in geometries {
             let name = geometry
@@ -194,28 +197,20 @@ impl WorldMap {
             let mut path = String::new();
             for polygon in polygons(geometry)? {
                 for ring_indices in polygon.as_array().into_iter().flatten() {
-                    let points = ring(&arcs, ring_indices)?;
-                    let mut last: Option<(i64, i64)> = None;
-                    for (lon, lat) in points {
-                        let (x, y) =
-                            natural_earth(lon.to_radians(), lat.clamp(-90.0, 90.0).to_radians());
-                        // One decimal in SVG units is well below a pixel; repeated points are dropped.
-                        let px = ((x + half_width) * scale * 10.0).round() as i64;
-                        let py = ((half_height - y) * scale * 10.0).round() as i64;
-                        if last == Some((px, py)) {
-                            continue;
-                        }
-                        let command = if last.is_none() { 'M' } else { 'L' };
-                        let _ = write!(
-                            path,
-                            "{command}{:.1} {:.1}",
-                            px as f64 / 10.0,
-                            py as f64 / 10.0
-                        );
-                        last = Some((px, py));
+                    let points = unwrap_longitudes(ring(&arcs, ring_indices)?);
+                    let (west, east) = points
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), (lon, _)| {
+                            (w.min(*lon), e.max(*lon))
+                        });
+                    // A ring reaching past ±180° (Chukotka, Fiji) is drawn again a turn of the
+                    // globe away; the map's outline clips both copies.
+                    draw_ring(&mut path, &points, 0.0, &mut bounds);
+                    if east > 180.0 {
+                        draw_ring(&mut path, &points, -360.0, &mut bounds);
                     }
-                    if last.is_some() {
-                        path.push('Z');
+                    if west < -180.0 {
+                        draw_ring(&mut path, &points, 360.0, &mut bounds);
                     }
                 }
             }
@@ -223,12 +218,103 @@ impl WorldMap {
                 countries.push(CountryShape { iso, name, path });
             }
         }
+        // Crop the empty bands above and below the drawn countries (Antarctica is not drawn).
+        let (top, bottom) = if bounds.0 <= bounds.1 {
+            bounds
+        } else {
+            (0.0, full_height())
+        };
+        let top = (top - 4.0).max(0.0).floor();
+        let bottom = (bottom + 4.0).min(full_height()).ceil();
         Ok(WorldMap {
             width: MAP_WIDTH,
-            height: (2.0 * half_height * scale).round(),
+            top,
+            height: bottom - top,
+            outline: outline(),
             countries,
         })
     }
+}
+
+/// SVG units per unit of the projection plane.
+fn scale() -> f64 {
+    MAP_WIDTH / (2.0 * extent().0)
+}
+
+fn full_height() -> f64 {
+    2.0 * extent().1 * scale()
+}
+
+/// Longitude/latitude → SVG coordinates, in tenths (one decimal is well below a pixel).
+fn project(lon: f64, lat: f64) -> (i64, i64) {
+    let (half_width, half_height) = extent();
+    let (x, y) = natural_earth(lon.to_radians(), lat.clamp(-90.0, 90.0).to_radians());
+    let scale = scale();
+    (
+        ((x + half_width) * scale * 10.0).round() as i64,
+        ((half_height - y) * scale * 10.0).round() as i64,
+    )
+}
+
+/// Makes a ring continuous in longitude: a step of more than 180° is the same step the short way
+/// round, so the ring may run past ±180° instead of jumping across the whole map.
+fn unwrap_longitudes(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+    let mut offset = 0.0;
+    let mut previous: Option<f64> = None;
+    points
+        .into_iter()
+        .map(|(lon, lat)| {
+            if let Some(p) = previous {
+                let step = lon + offset - p;
+                if step > 180.0 {
+                    offset -= 360.0;
+                } else if step < -180.0 {
+                    offset += 360.0;
+                }
+            }
+            let unwrapped = lon + offset;
+            previous = Some(unwrapped);
+            (unwrapped, lat)
+        })
+        .collect()
+}
+
+/// Appends one ring, shifted by `shift` degrees of longitude, and widens the vertical `bounds`.
+fn draw_ring(path: &mut String, points: &[(f64, f64)], shift: f64, bounds: &mut (f64, f64)) {
+    let mut last: Option<(i64, i64)> = None;
+    for (lon, lat) in points {
+        let (px, py) = project(lon + shift, *lat);
+        if last == Some((px, py)) {
+            continue;
+        }
+        let command = if last.is_none() { 'M' } else { 'L' };
+        let y = py as f64 / 10.0;
+        let _ = write!(path, "{command}{:.1} {y:.1}", px as f64 / 10.0);
+        *bounds = (bounds.0.min(y), bounds.1.max(y));
+        last = Some((px, py));
+    }
+    if last.is_some() {
+        path.push('Z');
+    }
+}
+
+/// The edge of the world in this projection: the ±180° meridians joined at the poles.
+fn outline() -> String {
+    let mut path = String::new();
+    let east = (-90..=90).rev().map(|lat| (180.0, f64::from(lat)));
+    let west = (-90..=90).map(|lat| (-180.0, f64::from(lat)));
+    for (i, (lon, lat)) in east.chain(west).enumerate() {
+        let (px, py) = project(lon, lat);
+        let command = if i == 0 { 'M' } else { 'L' };
+        let _ = write!(
+            path,
+            "{command}{:.1} {:.1}",
+            px as f64 / 10.0,
+            py as f64 / 10.0
+        );
+    }
+    path.push('Z');
+    path
 }
 
 #[cfg(test)]
@@ -274,7 +360,32 @@ mod tests {
         let isos: Vec<_> = map.countries.iter().map(|c| c.iso).collect();
         assert_eq!(isos, [Some("RU"), Some("CH"), Some("XK")]);
         assert!(map.countries[0].path.starts_with('M') && map.countries[0].path.ends_with('Z'));
-        assert!(map.height > 400.0 && map.height < 600.0, "{}", map.height);
+        assert!(
+            map.height > 0.0 && map.top + map.height <= full_height().ceil(),
+            "{map:?}"
+        );
+        assert!(map.outline.starts_with('M') && map.outline.ends_with('Z'));
+    }
+
+    #[test]
+    fn rings_across_the_antimeridian_stay_continuous() {
+        let ring = unwrap_longitudes(vec![
+            (179.0, 65.0),
+            (-179.0, 66.0),
+            (-178.0, 64.0),
+            (179.0, 65.0),
+        ]);
+        assert_eq!(
+            ring,
+            [(179.0, 65.0), (181.0, 66.0), (182.0, 64.0), (179.0, 65.0)]
+        );
+        let mut path = String::new();
+        let mut bounds = (f64::INFINITY, f64::NEG_INFINITY);
+        draw_ring(&mut path, &ring, -360.0, &mut bounds);
+        // The shifted copy starts just inside the western edge.
+        let (x, _) = project(-181.0, 65.0);
+        assert!(x < project(-180.0, 65.0).0);
+        assert!(path.starts_with('M') && bounds.0 < bounds.1);
     }
 
     #[test]
