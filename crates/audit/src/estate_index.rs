@@ -44,7 +44,7 @@ impl EstateIndex {
         }
         let longest_first = |table: HashMap<u8, HashMap<u128, usize>>| {
             let mut lengths: Vec<(u8, HashMap<u128, usize>)> = table.into_iter().collect();
-            lengths.sort_by(|a, b| b.0.cmp(&a.0));
+            lengths.sort_by_key(|(len, _)| std::cmp::Reverse(*len));
             lengths
         };
         EstateIndex {

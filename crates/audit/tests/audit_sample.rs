@@ -309,8 +309,7 @@ fn unreadable_records_are_counted_and_unopenable_evidence_is_an_error() {
 
     let missing = dir.join("missing.pcap").to_string_lossy().into_owned();
     let error = audit_evidence(&setup, &[good.clone(), missing], 1)
-        .err()
-        .expect("missing evidence is an error");
+        .expect_err("missing evidence is an error");
     assert!(error.to_string().contains("missing.pcap"), "{error}");
     let not_capture = dir.join("notes.txt");
     std::fs::write(&not_capture, "not a capture").unwrap();

@@ -122,10 +122,7 @@ fn html_escapes_every_hostile_string() {
     let tags: std::collections::BTreeSet<&str> = html
         .split('<')
         .skip(1)
-        .filter_map(|t| {
-            t.split(|c: char| c == ' ' || c == '>' || c == '/')
-                .find(|s| !s.is_empty())
-        })
+        .filter_map(|t| t.split([' ', '>', '/']).find(|s| !s.is_empty()))
         .collect();
     let allowed = [
         "!DOCTYPE", "a", "b", "body", "clipPath", "defs", "g", "br", "code", "div", "footer", "h1",
