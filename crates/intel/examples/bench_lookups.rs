@@ -1,10 +1,13 @@
 //! The Rust side of `scripts/bench-lookups`: the same address list as the C program, looked up
-//! (1) in the same single MMDB, parsing each address string and reading the country code, and
-//! (2) in all bundled sources through `IpIntel`, with and without the per-address cache.
+//! (1) in the same single MMDB, parsing each address string and reading the country code (the
+//! compact answer, as the C program reads one field; then also building an owned `Destination`),
+//! and (2) in all bundled sources through `IpIntel`: compact answers without the cache, owned
+//! `Destination`s without the cache, and with the per-address cache.
 //!
 //! usage: bench_lookups DATA_DIR ADDRESSES.txt ROUNDS
+//!        bench_lookups DATA_DIR   (only install the data, as `ringfence data install` does)
 
-use ringfence_intel::ipdata::{IpIntel, SourceSpec};
+use ringfence_intel::ipdata::{IpIntel, SourceSpec, install};
 use ringfence_model::Basis;
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -13,6 +16,10 @@ use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if let [_, data_dir] = &args[..] {
+        install(std::path::Path::new(data_dir)).expect("installing the IP data");
+        return;
+    }
     let [_, data_dir, list, rounds] = &args[..] else {
         eprintln!("usage: bench_lookups DATA_DIR ADDRESSES.txt ROUNDS");
         std::process::exit(2);
@@ -40,6 +47,23 @@ fn main() {
                 let Ok(address) = line.parse::<IpAddr>() else {
                     continue;
                 };
+                found += u64::from(
+                    single
+                        .source_answer(0, address)
+                        .is_some_and(|a| a.data.country.is_some()),
+                );
+            }
+        }
+        found
+    });
+    println!("ringfence one MMDB, no cache: {rate:.2} M lookups/s");
+    let rate = measure(total, || {
+        let mut found = 0u64;
+        for _ in 0..rounds {
+            for line in &lines {
+                let Ok(address) = line.parse::<IpAddr>() else {
+                    continue;
+                };
                 let destination = single.lookup_uncached(address);
                 found += u64::from(
                     destination
@@ -51,13 +75,34 @@ fn main() {
         }
         found
     });
-    println!("ringfence one MMDB, no cache: {rate:.2} M lookups/s");
+    println!("ringfence one MMDB, no cache, owned Destination: {rate:.2} M lookups/s");
 
     // (2) All bundled sources.
     let intel = IpIntel::load(&data_dir, None).expect("run `ringfence data install` first");
     let cold = IpIntel::load(&data_dir, None)
         .expect("data")
         .with_cache_capacity(0);
+    let rate = measure(total, || {
+        let mut found = 0u64;
+        for _ in 0..rounds {
+            for line in &lines {
+                let Ok(address) = line.parse::<IpAddr>() else {
+                    continue;
+                };
+                for index in 0..cold.sources().len() {
+                    found += u64::from(
+                        cold.source_answer(index, address)
+                            .is_some_and(|a| a.data.country.is_some() || a.data.asn.is_some()),
+                    );
+                }
+            }
+        }
+        found
+    });
+    println!(
+        "ringfence all {} sources, no cache, compact answers: {rate:.2} M lookups/s",
+        intel.sources().len()
+    );
     let rate = measure(total, || {
         let mut found = 0u64;
         for _ in 0..rounds {

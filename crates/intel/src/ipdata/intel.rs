@@ -1,5 +1,6 @@
 //! `IpIntel`: every source's answer for an address, in source order, with a per-address cache.
 
+use super::answer::Answer;
 use super::cache::DestinationCache;
 use super::config::{build_date, inferred_basis, read_config};
 use super::error::IntelError;
@@ -156,12 +157,9 @@ impl IpIntel {
 
     /// Every source's answer without touching the cache.
     pub fn lookup_uncached(&self, address: IpAddr) -> Destination {
-        // An IPv4-mapped IPv6 address is the IPv4 host: look it up as one (the databases hold
-        // IPv4 data in their IPv4 subtree), keep the address as given.
-        let lookup = match address {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
-            IpAddr::V4(_) => address,
-        };
+        // An IPv4-mapped IPv6 address is the IPv4 host: look it up as one, keep the address as
+        // given.
+        let lookup = lookup_address(address);
         let answers = self
             .sources
             .iter()
@@ -184,6 +182,15 @@ impl IpIntel {
         Destination { address, answers }
     }
 
+    /// One source's compact answer for `address` (by its index in [`sources`](Self::sources)),
+    /// without building a [`Destination`] or touching the cache: the country as two ASCII
+    /// letters, the AS number and organisation, the network. IPv4-mapped IPv6 addresses are
+    /// looked up as IPv4, as in [`lookup_uncached`](Self::lookup_uncached). `None` for an index
+    /// past the last source.
+    pub fn source_answer(&self, index: usize, address: IpAddr) -> Option<Answer> {
+        Some(self.readers.get(index)?.answer(lookup_address(address)))
+    }
+
     /// Per source, how many lookups met corrupt data and were answered empty.
     pub fn lookup_errors(&self) -> Vec<(&str, u64)> {
         self.sources
@@ -191,6 +198,15 @@ impl IpIntel {
             .zip(&self.readers)
             .map(|(s, r)| (s.name.as_str(), r.errors()))
             .collect()
+    }
+}
+
+/// The address the sources are asked about: an IPv4-mapped IPv6 address is the IPv4 host (the
+/// databases hold IPv4 data in their IPv4 subtree).
+fn lookup_address(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        IpAddr::V4(_) => address,
     }
 }
 

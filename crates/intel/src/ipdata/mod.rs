@@ -25,6 +25,7 @@ mod source;
 mod sri;
 mod tree;
 
+pub use answer::{Answer, Network, RecordData};
 pub use error::{InstallError, IntelError};
 pub use install::{InstallReport, install, install_packages, npm_pack};
 pub use intel::{DEFAULT_CACHE_CAPACITY, IpIntel};
