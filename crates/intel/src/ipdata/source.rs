@@ -25,6 +25,8 @@ pub struct SourceSpec {
 /// The largest source file read into memory (GeoIP2-City is about 70 MB; the ASN CSVs 33 MB).
 pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024 * 1024;
 
+// A run holds one reader per source, a handful at most: the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum SourceReader {
     Mmdb(MmdbSource),
     Asn(AsnTable),
