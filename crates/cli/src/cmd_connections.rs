@@ -117,11 +117,11 @@ pub fn run(args: ConnectionsArgs) -> ExitCode {
         skipped_records += summary.problem_count;
     }
     let stats = engine.finish(&mut ViewSink(&mut view));
-    if let Err(error) = view.finish() {
-        if error.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("ringfence: writing output: {error}");
-            return exit::usage();
-        }
+    if let Err(error) = view.finish()
+        && error.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("ringfence: writing output: {error}");
+        return exit::usage();
     }
     eprintln!(
         "ringfence: {} frames, {} connections, {} DNS answers; {} records skipped, {} inputs unreadable",
