@@ -209,6 +209,9 @@ fn routing_and_registry_disagree_on_77_74_181_1() {
     assert!(intel.lookup_errors().iter().all(|(_, n)| *n == 0));
 }
 
+/// Source, country, ASN and organisation of one answer.
+type AnswerSummary<'a> = (&'a str, Option<&'a str>, Option<u32>, Option<&'a str>);
+
 #[test]
 fn every_vendor_layout_is_read() {
     let dir = fixture_dir("layouts");
@@ -298,7 +301,7 @@ fn every_vendor_layout_is_read() {
     ])
     .unwrap();
     let d = intel.destination(ip("81.2.69.160"));
-    let summary: Vec<(&str, Option<&str>, Option<u32>, Option<&str>)> = d
+    let summary: Vec<AnswerSummary<'_>> = d
         .answers
         .iter()
         .map(|a| {
