@@ -196,7 +196,7 @@ mod tests {
         }"#;
         let mut v: Value = serde_json::from_str(input).unwrap();
         v["numbers"] = serde_json::json!([
-            333333333.33333329_f64,
+            333_333_333.333_333_3_f64,
             1E30_f64,
             4.50_f64,
             2e-3_f64,

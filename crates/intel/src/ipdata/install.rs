@@ -349,7 +349,8 @@ mod tests {
             ("package/ignored.txt", b"not pinned"),
         ]);
         let pinned = package(leak(sha512_integrity(&good)));
-        let report = install_packages(&dir, std::slice::from_ref(&pinned), &serve(good.clone())).unwrap();
+        let report =
+            install_packages(&dir, std::slice::from_ref(&pinned), &serve(good.clone())).unwrap();
         assert_eq!(report.installed, vec!["test-pkg@1.0.0"]);
         let target = dir.join("ipdata/test-pkg");
         assert_eq!(std::fs::read(target.join("data.mmdb")).unwrap(), b"first");
@@ -367,7 +368,8 @@ mod tests {
         // An altered tarball against the same pin is refused; the installed data stays.
         std::fs::write(target.join("data.mmdb"), b"tampered").unwrap();
         let altered = tarball(&[("package/data.mmdb", b"evil"), ("package/LICENSE", b"PDDL")]);
-        let err = install_packages(&dir, std::slice::from_ref(&pinned), &serve(altered)).unwrap_err();
+        let err =
+            install_packages(&dir, std::slice::from_ref(&pinned), &serve(altered)).unwrap_err();
         assert!(matches!(err, InstallError::DigestMismatch { .. }), "{err}");
         assert!(err.to_string().contains("refusing test-pkg@1.0.0"));
         assert_eq!(
