@@ -74,7 +74,14 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_falls_back_to_nanoseconds() {
-        assert_eq!(Timestamp(i64::MIN).to_string(), format!("{}ns", i64::MIN));
+    fn the_whole_i64_range_formats_as_dates() {
+        assert_eq!(
+            Timestamp(i64::MIN).to_string(),
+            "1677-09-21T00:12:43.145224192Z"
+        );
+        assert_eq!(
+            Timestamp(i64::MAX).to_string(),
+            "2262-04-11T23:47:16.854775807Z"
+        );
     }
 }
