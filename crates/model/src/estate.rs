@@ -14,7 +14,9 @@ pub struct Estate {
 
 /// The UK Government Security Classifications (2014, as updated), lowest first.
 pub fn uk_levels() -> Vec<String> {
-    ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"].map(String::from).to_vec()
+    ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"]
+        .map(String::from)
+        .to_vec()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -68,8 +68,11 @@ pub struct Destination {
 impl Destination {
     /// The distinct countries the sources name, with the bases that name each.
     pub fn countries(&self) -> Vec<(&str, Basis)> {
-        let mut out: Vec<(&str, Basis)> =
-            self.answers.iter().filter_map(|a| a.country.as_deref().map(|c| (c, a.basis))).collect();
+        let mut out: Vec<(&str, Basis)> = self
+            .answers
+            .iter()
+            .filter_map(|a| a.country.as_deref().map(|c| (c, a.basis)))
+            .collect();
         out.sort();
         out.dedup();
         out
@@ -77,7 +80,11 @@ impl Destination {
 
     /// True when sources name more than one country.
     pub fn sources_disagree(&self) -> bool {
-        let mut countries: Vec<&str> = self.answers.iter().filter_map(|a| a.country.as_deref()).collect();
+        let mut countries: Vec<&str> = self
+            .answers
+            .iter()
+            .filter_map(|a| a.country.as_deref())
+            .collect();
         countries.sort_unstable();
         countries.dedup();
         countries.len() > 1

@@ -12,7 +12,9 @@ mod resolution;
 mod timestamp;
 mod verdict;
 
-pub use catalog::{Attribution, AttributionBasis, FactSource, Organisation, Product, ProductCategory};
+pub use catalog::{
+    Attribution, AttributionBasis, FactSource, Organisation, Product, ProductCategory,
+};
 pub use connection::{Connection, FlowKey, HttpRequest, TcpState, Transport};
 pub use estate::{Estate, System, uk_levels};
 pub use evidence::{Evidence, EvidenceKind, EvidenceRef, ReadProblem};
