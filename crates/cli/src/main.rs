@@ -1,6 +1,7 @@
 //! The `ringfence` command. Subcommands only parse arguments and call the library crates; this is
 //! the one crate that knows about the terminal.
 
+mod cmd_audit;
 mod cmd_catalog;
 mod cmd_connections;
 mod cmd_data;
@@ -18,14 +19,15 @@ use std::process::ExitCode;
 const ABOUT: &str = "Where does a security product's data go, and who controls the other end?";
 
 const LONG_ABOUT: &str = "\
-ringfence reads evidence (packet captures today), works out every connection and the names the \
-software used to reach the other end, and (in later versions) attributes them to products, judges \
-them against policy and commits the results to a verifiable log.
+ringfence reads evidence (packet captures), works out every connection and the names the \
+software used to reach the other end, attributes them to products and their owners, judges them \
+against Cedar policy per system classification and commits the reports to a verifiable log.
 
 Start here:
+  ringfence data install                         install the IP data and the world map
   ringfence sample capture --out sample.pcap     make a realistic sample capture
   ringfence connections sample.pcap              every connection, biggest first
-  ringfence connections --json sample.pcap | jq  one JSON object per connection
+  ringfence audit --estate examples/estate.toml --policy ncsc-2017 --html report.html sample.pcap
 
 Exit codes:
   0  finished, all input read
@@ -42,6 +44,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Audit evidence against policy: which product sent how much data to whom, and is it allowed
+    Audit(cmd_audit::AuditArgs),
     /// List every connection in packet captures, with the names used to reach the other end
     Connections(cmd_connections::ConnectionsArgs),
     /// Write sample evidence the project generates itself (a realistic office capture)
@@ -76,6 +80,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Audit(args) => cmd_audit::run(args),
         Command::Connections(args) => cmd_connections::run(args),
         Command::Sample(args) => cmd_sample::run(args),
         Command::Data(args) => cmd_data::run(args),

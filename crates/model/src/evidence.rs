@@ -6,6 +6,16 @@ use serde::Serialize;
 pub enum EvidenceKind {
     Pcap,
     Pcapng,
+    /// Zeek logs (TSV with `#fields` headers, or JSON lines).
+    ZeekLog,
+    /// Suricata EVE JSON lines.
+    SuricataEve,
+    /// NetFlow v5/v9 or IPFIX export packets (payload files, or collected by `ringfence collect`).
+    Netflow,
+    /// Sysmon events (EVTX, or JSON lines as Winlogbeat, NXLog or the OTRF datasets write them).
+    Sysmon,
+    /// A software inventory (osquery results, CycloneDX, SPDX, registry exports, package lists).
+    Inventory,
 }
 
 /// One input (file or stream) with its kind and SHA-256 digest.

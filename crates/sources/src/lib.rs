@@ -3,3 +3,4 @@
 //! field it reads.
 
 pub mod capture;
+pub mod input;

@@ -1,0 +1,192 @@
+//! Opening a text or binary evidence stream the same way for every log-style reader: a path or
+//! `-` (standard input), gzip detected by its magic bytes and undone transparently, and the
+//! SHA-256 of the bytes as read (the compressed bytes for a gzip file) computed in the same pass.
+//!
+//! Packet captures have their own reader (`capture::CaptureReader`) because pcap-parser drives
+//! its own buffer; everything else reads lines or records through [`EvidenceStream`].
+
+use flate2::bufread::MultiGzDecoder;
+use ringfence_model::{Evidence, EvidenceKind, ReadProblem};
+use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+use std::io::{self, BufRead, BufReader, Read};
+use std::rc::Rc;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const READ_BUFFER: usize = 1 << 20;
+/// How many read problems are kept (all are counted).
+pub const MAX_KEPT_PROBLEMS: usize = 100;
+
+/// The raw bytes' running digest, shared between the hashing reader (deep inside the decoder
+/// stack) and the stream that reports it at the end.
+#[derive(Default)]
+struct Digest256 {
+    hasher: Sha256,
+    bytes: u64,
+}
+
+struct HashingRead {
+    inner: Box<dyn Read>,
+    digest: Rc<RefCell<Digest256>>,
+}
+
+impl Read for HashingRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut digest = self.digest.borrow_mut();
+        digest.hasher.update(buf.get(..n).unwrap_or_default());
+        digest.bytes = digest.bytes.saturating_add(n as u64);
+        Ok(n)
+    }
+}
+
+/// An evidence file opened for reading: decompressed bytes through [`EvidenceStream::reader`],
+/// and the digest of the raw bytes once it has been read to the end.
+pub struct EvidenceStream {
+    label: String,
+    reader: Box<dyn BufRead>,
+    digest: Rc<RefCell<Digest256>>,
+    problems: Problems,
+}
+
+impl EvidenceStream {
+    /// Opens `path` (`-` is standard input).
+    pub fn open(path: &str) -> io::Result<EvidenceStream> {
+        let input: Box<dyn Read> = if path == "-" {
+            Box::new(io::stdin())
+        } else {
+            Box::new(std::fs::File::open(path)?)
+        };
+        EvidenceStream::from_reader(path, input)
+    }
+
+    /// Wraps any reader; `label` names it in problems and in the evidence list.
+    pub fn from_reader(label: &str, input: Box<dyn Read>) -> io::Result<EvidenceStream> {
+        let digest = Rc::new(RefCell::new(Digest256::default()));
+        let mut raw = BufReader::with_capacity(
+            READ_BUFFER,
+            HashingRead {
+                inner: input,
+                digest: Rc::clone(&digest),
+            },
+        );
+        let gzip = raw.fill_buf()?.starts_with(&GZIP_MAGIC);
+        let reader: Box<dyn BufRead> = if gzip {
+            Box::new(BufReader::with_capacity(
+                READ_BUFFER,
+                MultiGzDecoder::new(raw),
+            ))
+        } else {
+            Box::new(raw)
+        };
+        Ok(EvidenceStream {
+            label: label.to_owned(),
+            reader,
+            digest,
+            problems: Problems::new(label),
+        })
+    }
+
+    /// The path as the user gave it.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The decompressed bytes.
+    pub fn reader(&mut self) -> &mut dyn BufRead {
+        &mut *self.reader
+    }
+
+    /// Where unreadable records are noted.
+    pub fn problems(&mut self) -> &mut Problems {
+        &mut self.problems
+    }
+
+    /// Reads whatever is left (so the digest covers the whole input) and reports the evidence.
+    pub fn finish(mut self, kind: EvidenceKind) -> (Evidence, Problems) {
+        if let Err(e) = io::copy(&mut self.reader, &mut io::sink()) {
+            let offset = self.digest.borrow().bytes;
+            self.problems.note(offset, format!("read error: {e}"));
+        }
+        let digest = std::mem::take(&mut *self.digest.borrow_mut());
+        let evidence = Evidence {
+            path: self.label,
+            kind: Some(kind),
+            sha256: hex::encode(digest.hasher.finalize()),
+            bytes: digest.bytes,
+        };
+        (evidence, self.problems)
+    }
+}
+
+/// Unreadable records of one input: the first [`MAX_KEPT_PROBLEMS`] in input order, and a count
+/// of all of them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Problems {
+    label: String,
+    pub kept: Vec<ReadProblem>,
+    pub count: u64,
+}
+
+impl Problems {
+    pub fn new(label: &str) -> Problems {
+        Problems {
+            label: label.to_owned(),
+            kept: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// Notes a problem at `offset` (in the decompressed stream).
+    pub fn note(&mut self, offset: u64, reason: impl Into<String>) {
+        self.count = self.count.saturating_add(1);
+        if self.kept.len() < MAX_KEPT_PROBLEMS {
+            self.kept.push(ReadProblem {
+                path: self.label.clone(),
+                offset,
+                reason: reason.into(),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn digest_of(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    #[test]
+    fn plain_and_gzip_read_the_same_text_and_hash_the_raw_bytes() {
+        let text = b"line one\nline two\n".repeat(1000);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&text).unwrap();
+        let gz = encoder.finish().unwrap();
+        for raw in [text.clone(), gz] {
+            let mut stream =
+                EvidenceStream::from_reader("t.log", Box::new(io::Cursor::new(raw.clone())))
+                    .unwrap();
+            let mut first = String::new();
+            stream.reader().read_line(&mut first).unwrap();
+            assert_eq!(first, "line one\n");
+            let (evidence, problems) = stream.finish(EvidenceKind::ZeekLog);
+            assert_eq!(evidence.sha256, digest_of(&raw));
+            assert_eq!(evidence.bytes, raw.len() as u64);
+            assert_eq!(problems.count, 0);
+        }
+    }
+
+    #[test]
+    fn problems_beyond_the_kept_list_are_still_counted() {
+        let mut problems = Problems::new("x");
+        for offset in 0..250 {
+            problems.note(offset, "bad");
+        }
+        assert_eq!(problems.count, 250);
+        assert_eq!(problems.kept.len(), MAX_KEPT_PROBLEMS);
+        assert_eq!(problems.kept[0].to_string(), "x: at byte 0: bad");
+    }
+}
