@@ -5,9 +5,11 @@
 //! - `findings`, `smallest`, `assemble`, `report`: bounded, order-independent aggregation and the
 //!   canonical report;
 //! - `run`, `sink`: the pipeline over the evidence files, on any number of threads;
+//! - `commitment`: what the ledger logs for a report, derived from the report's bytes alone;
 //! - `views`: terminal, Markdown and self-contained HTML (with a server-side SVG world map).
 
 mod assemble;
+pub mod commitment;
 mod error;
 mod estate;
 mod estate_index;

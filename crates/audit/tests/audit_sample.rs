@@ -326,3 +326,60 @@ fn in_range(address: IpAddr, low: &str, high: &str) -> bool {
     };
     (u32::from(l)..=u32::from(h)).contains(&u32::from(a))
 }
+
+#[test]
+fn the_ledger_commitment_is_derived_from_the_report_bytes_alone() {
+    let dir = work_dir("commitment");
+    let evidence = vec![
+        sample_capture(&dir, 1, 1024 * 1024),
+        sample_capture(&dir, 2, 1024 * 1024),
+    ];
+    let report = audit_evidence(&setup(&dir, &["ncsc-2017", "bod-17-01"]), &evidence, 2).unwrap();
+    let bytes = report.to_canonical_json();
+    let commitment = ringfence_audit::commitment::commitment_of(&bytes).unwrap();
+
+    assert_eq!(commitment.report_sha256, report.sha256());
+    let count = |decision| {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.decision == decision)
+            .count() as u64
+    };
+    assert_eq!(commitment.findings.deny, count(Decision::Deny));
+    assert_eq!(commitment.findings.unknown, count(Decision::Unknown));
+    assert!(commitment.findings.deny > 0);
+    assert_eq!(
+        commitment.inputs.get("evidence/000001"),
+        Some(&report.inputs.evidence[1].sha256)
+    );
+    assert_eq!(
+        commitment.inputs.get("estate"),
+        Some(&report.inputs.estate.sha256)
+    );
+    assert_eq!(
+        commitment.inputs.get("policies"),
+        Some(&report.inputs.policies.sha256)
+    );
+    assert!(commitment.inputs.contains_key("catalog"));
+    assert!(
+        commitment
+            .policy_ids
+            .contains(&"ncsc-2017-egress-controlled-ru".to_string())
+    );
+    let range = report.time_range.as_ref().unwrap();
+    assert_eq!(
+        commitment.time_range.as_ref().unwrap().first,
+        range.first_seen.to_string()
+    );
+    // The entry is small and canonical, far below the 64 KiB limit.
+    let entry = commitment.to_entry().unwrap();
+    assert!(entry.len() < 4096, "{} bytes", entry.len());
+
+    // Any change to the bytes, even one that keeps them valid JSON, is refused or changes the digest.
+    let mut pretty =
+        serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(&bytes).unwrap())
+            .unwrap();
+    assert!(ringfence_audit::commitment::commitment_of(&pretty).is_err());
+    assert!(ringfence_audit::commitment::commitment_of(b"{\"format\":\"other\"}").is_err());
+}

@@ -58,6 +58,28 @@ pub struct AuditArgs {
     /// Write the summary, JSON or Markdown to FILE instead of standard output
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Also write the canonical JSON report to FILE (what `ringfence verify` checks)
+    #[arg(long, value_name = "FILE")]
+    report: Option<PathBuf>,
+    /// Commit the report to the transparency log in DIR (see `ringfence log init`) and write its
+    /// receipt; needs the JSON report saved with --report FILE (or --json --out FILE)
+    #[arg(long, value_name = "DIR")]
+    ledger: Option<PathBuf>,
+    /// The log's private key [default: DIR.key beside the log directory]
+    #[arg(long, value_name = "FILE", requires = "ledger")]
+    ledger_key: Option<PathBuf>,
+    /// Where to write the receipt (C2SP tlog-proof) [default: the JSON report's path + .tlog-proof]
+    #[arg(long, value_name = "FILE", requires = "ledger")]
+    receipt: Option<PathBuf>,
+}
+
+impl AuditArgs {
+    /// The file the canonical JSON report is written to, if any.
+    fn json_report_path(&self) -> Option<&Path> {
+        self.report
+            .as_deref()
+            .or(self.out.as_deref().filter(|_| self.json))
+    }
 }
 
 fn usage(message: impl std::fmt::Display) -> ExitCode {
@@ -70,6 +92,21 @@ fn write_to(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 pub fn run(args: AuditArgs) -> ExitCode {
+    // Open the log before the audit so a wrong directory or key fails fast.
+    let ledger = match &args.ledger {
+        Some(dir) => {
+            if args.json_report_path().is_none() {
+                return usage(
+                    "--ledger commits the canonical JSON report: save it with --report FILE (or --json --out FILE)",
+                );
+            }
+            match crate::ledger_commit::open_log(dir, args.ledger_key.as_deref()) {
+                Ok(log) => Some(log),
+                Err(e) => return usage(e),
+            }
+        }
+        None => None,
+    };
     let data_dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
     // Read the map before the audit so a missing data set-up fails fast.
     let atlas = match &args.html {
@@ -126,6 +163,26 @@ pub fn run(args: AuditArgs) -> ExitCode {
     };
     if let Err(e) = written {
         return usage(e);
+    }
+    if let Some(path) = &args.report
+        && let Err(e) = write_to(path, &report.to_canonical_json())
+    {
+        return usage(e);
+    }
+    if let (Some(log), Some(report_path)) = (&ledger, args.json_report_path()) {
+        let receipt = args.receipt.clone().unwrap_or_else(|| {
+            let mut path = report_path.as_os_str().to_owned();
+            path.push(".tlog-proof");
+            PathBuf::from(path)
+        });
+        match crate::ledger_commit::commit(log, &report.to_canonical_json(), &receipt) {
+            Ok(index) => eprintln!(
+                "ringfence: report committed to {} at index {index}; receipt {}",
+                log.dir().display(),
+                receipt.display()
+            ),
+            Err(e) => return usage(e),
+        }
     }
     exit_code(&report)
 }

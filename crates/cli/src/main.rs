@@ -7,9 +7,11 @@ mod cmd_connections;
 mod cmd_data;
 mod cmd_log;
 mod cmd_sample;
+mod cmd_verify;
 mod cmd_whois;
 mod cmd_witness;
 mod exit;
+mod ledger_commit;
 mod progress;
 mod view;
 
@@ -58,6 +60,8 @@ enum Command {
     Catalog(cmd_catalog::CatalogArgs),
     /// Create and operate a transparency log of commitments (C2SP tlog-tiles, signed checkpoints)
     Log(cmd_log::LogArgs),
+    /// Check a report offline against its receipt and a trust policy; optionally re-run its audit
+    Verify(cmd_verify::VerifyArgs),
     /// Run a witness that checks and cosigns a log's checkpoints (C2SP tlog-witness)
     Witness(cmd_witness::WitnessArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Whois(args) => cmd_whois::run(args),
         Command::Catalog(args) => cmd_catalog::run(args),
         Command::Log(args) => cmd_log::run(args),
+        Command::Verify(args) => cmd_verify::run(args),
         Command::Witness(args) => cmd_witness::run(args),
         Command::Completions { shell } => {
             clap_complete::generate(
