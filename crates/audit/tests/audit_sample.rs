@@ -377,7 +377,7 @@ fn the_ledger_commitment_is_derived_from_the_report_bytes_alone() {
     assert!(entry.len() < 4096, "{} bytes", entry.len());
 
     // Any change to the bytes, even one that keeps them valid JSON, is refused or changes the digest.
-    let mut pretty =
+    let pretty =
         serde_json::to_vec_pretty(&serde_json::from_slice::<serde_json::Value>(&bytes).unwrap())
             .unwrap();
     assert!(ringfence_audit::commitment::commitment_of(&pretty).is_err());

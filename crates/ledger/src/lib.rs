@@ -18,6 +18,7 @@ pub mod note;
 pub mod policy;
 pub mod proof;
 pub mod receipt;
+pub mod rfc6962;
 pub mod tile_path;
 pub mod tile_source;
 pub mod tlog_proof;

@@ -223,3 +223,58 @@ fn cctv_ed25519_edge_cases() {
 fn hash_type_is_32_bytes() {
     assert!(Hash::from_slice(&[0; 31]).is_none());
 }
+
+#[test]
+fn sunlight_log_signature_verifies_with_the_key_in_its_log_list_entry() {
+    use base64::Engine as _;
+    use ringfence_ledger::rfc6962::Rfc6962Key;
+
+    let list: Value = serde_json::from_slice(
+        &std::fs::read(common::tlog_data(&format!("{SKY}/tree/log.v3.json"))).unwrap(),
+    )
+    .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let der = b64.decode(list["key"].as_str().unwrap()).unwrap();
+    let key = Rfc6962Key::from_spki_der(list["description"].as_str().unwrap(), &der).unwrap();
+    // The LogID the list publishes is the SHA-256 of the key.
+    assert_eq!(b64.encode(key.log_id), list["log_id"].as_str().unwrap());
+    let tree = SignedNote::parse(
+        &std::fs::read(common::tlog_data(&format!("{SKY}/tree/checkpoint"))).unwrap(),
+    )
+    .unwrap();
+    // The key ID derived from the name and LogID is the one on the signature line.
+    assert_eq!(tree.signatures[0].id(), key.key_id());
+    // The signed timestamp is the final tree head's.
+    assert_eq!(
+        key.verify(&tree).unwrap(),
+        list["final_tree_head"]["timestamp"].as_u64().unwrap()
+    );
+    // The witness's copy of the same checkpoint carries the same log signature.
+    let witnessed = SignedNote::parse(
+        &std::fs::read(common::tlog_data(&format!(
+            "{SKY}/witness/{ORIGIN_HASH}/checkpoint"
+        )))
+        .unwrap(),
+    )
+    .unwrap();
+    key.verify(&witnessed).unwrap();
+
+    // Another root under the same signature fails.
+    let mut forged = tree.clone();
+    let body = String::from_utf8(forged.body.clone()).unwrap();
+    forged.body = body
+        .replace(
+            "lCkHUpkmVBEms2r2T1K6Og69+wUuuN3MIEW1/ezu2v0=",
+            &Hash([7; 32]).to_base64(),
+        )
+        .into_bytes();
+    assert_eq!(
+        key.verify(&forged).unwrap_err(),
+        "the ECDSA signature does not verify"
+    );
+    // A different key (the same bytes under another name) does not match the signature line.
+    let other = Rfc6962Key::from_spki_der("milan2026h1.example.org", &der).unwrap();
+    assert!(other.verify(&tree).is_err());
+    // A key that is not P-256 is refused.
+    assert!(Rfc6962Key::from_spki_der("x", &der[..der.len() - 1]).is_err());
+}
