@@ -285,6 +285,7 @@ id = "kaspersky-endpoint-security"
 name = "Kaspersky Endpoint Security"
 vendor = "ao-kaspersky-lab"
 category = "anti-virus"
+endpoints = [".kaspersky.com"]
 sources = [{ url = "https://example.com/k", checked = "2026-11-24" }]
 
 [[product]]
