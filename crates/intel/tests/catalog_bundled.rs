@@ -83,7 +83,7 @@ fn bundled_catalog_has_at_least_25_vendors_including_the_named_ones() {
     vendors.sort_unstable();
     vendors.dedup();
     assert!(
-        vendors.len() >= 25,
+        vendors.len() >= 30,
         "only {} vendors: {vendors:?}",
         vendors.len()
     );
@@ -110,6 +110,11 @@ fn bundled_catalog_has_at_least_25_vendors_including_the_named_ones() {
         "qihoo-360",
         "huorong",
         "ahnlab",
+        "tencent",
+        "cisco",
+        "emsisoft",
+        "panda-security",
+        "k7-computing",
     ] {
         assert!(vendors.contains(&id), "vendor {id} missing");
     }
@@ -144,6 +149,166 @@ fn kaspersky_switzerland_is_owned_from_russia() {
         .map(|o| o.id.as_str())
         .collect();
     assert_eq!(avast, ["avast-software", "gen-digital"]);
+}
+
+fn chain(catalog: &Catalog, id: &str) -> Vec<String> {
+    catalog
+        .ownership_chain(id)
+        .iter()
+        .map(|o| o.id.clone())
+        .collect()
+}
+
+#[test]
+fn vendor_groups_lead_to_their_ultimate_owners() {
+    let catalog = Catalog::bundled();
+    for (start, expected) in [
+        ("avast-software", &["avast-software", "gen-digital"][..]),
+        ("sophos", &["sophos", "thoma-bravo"]),
+        ("mcafee", &["mcafee", "advent-international"]),
+        ("trellix", &["trellix", "stg-partners"]),
+        ("panda-security", &["panda-security", "watchguard"]),
+        ("google", &["google", "alphabet"]),
+    ] {
+        assert_eq!(chain(&catalog, start), expected, "{start}");
+    }
+    for product in ["symantec-endpoint-security", "norton-antivirus"] {
+        let vendor = catalog
+            .product(product)
+            .map(|p| p.vendor.clone())
+            .unwrap_or_else(|| panic!("{product} missing"));
+        let expected = if product == "norton-antivirus" {
+            "gen-digital"
+        } else {
+            "broadcom"
+        };
+        assert_eq!(vendor, expected, "{product}");
+    }
+    assert_eq!(catalog.jurisdictions("panda-security"), ["ES", "US"]);
+    assert_eq!(catalog.jurisdictions("alibaba-group"), ["HK", "KY"]);
+}
+
+#[test]
+fn process_images_identify_products() {
+    let catalog = Catalog::bundled();
+    let cases = [
+        (
+            r"C:\Program Files (x86)\Kaspersky Lab\KES.12.6\avp.exe",
+            "kaspersky-endpoint-security",
+        ),
+        (
+            r"C:\Program Files\ESET\ESET Security\ekrn.exe",
+            "eset-endpoint-security",
+        ),
+        (
+            r"C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.24090.11-0\MsMpEng.exe",
+            "microsoft-defender-antivirus",
+        ),
+        (
+            r"C:\Program Files\Windows Defender Advanced Threat Protection\MsSense.exe",
+            "microsoft-defender-for-endpoint",
+        ),
+        (
+            r"C:\ProgramData\Microsoft\Windows Defender Advanced Threat Protection\Platform\10.8760\SenseIR.exe",
+            "microsoft-defender-for-endpoint",
+        ),
+        (
+            "/opt/microsoft/mdatp/sbin/wdavdaemon",
+            "microsoft-defender-for-endpoint",
+        ),
+        (
+            r"C:\Program Files\CrowdStrike\CSFalconService.exe",
+            "crowdstrike-falcon",
+        ),
+        (
+            r"C:\Program Files\SentinelOne\Sentinel Agent 23.4.2.14\SentinelAgent.exe",
+            "sentinelone-singularity",
+        ),
+        (
+            r"C:\Program Files\Sophos\Sophos File Scanner\SophosFileScanner.exe",
+            "sophos-endpoint",
+        ),
+        (
+            r"C:\Program Files (x86)\Tencent\QQPCMgr\QQPCTray.exe",
+            "tencent-pc-manager",
+        ),
+        (
+            r"C:\Program Files\Huorong\Sysdiag\bin\HipsDaemon.exe",
+            "huorong-internet-security",
+        ),
+        ("ZhuDongFangYu.exe", "360-total-security"),
+    ];
+    let c = connection("192.0.2.1", &[]);
+    for (image, product) in cases {
+        let a = catalog
+            .attribute(&c, &nowhere("192.0.2.1"), Some(image))
+            .unwrap_or_else(|| panic!("{image} is not attributed"));
+        assert_eq!(a.product, product, "{image}");
+        assert!(
+            matches!(a.basis, AttributionBasis::ProcessImage { .. }),
+            "{image}: {:?}",
+            a.basis
+        );
+    }
+    // SentinelAgent.exe is matched by its documented install path only.
+    assert_eq!(
+        catalog.attribute(
+            &c,
+            &nowhere("192.0.2.1"),
+            Some(r"C:\Users\x\Downloads\SentinelAgent.exe")
+        ),
+        None
+    );
+}
+
+fn with_asn(address: &str, asn: u32) -> Destination {
+    Destination {
+        address: address
+            .parse()
+            .unwrap_or_else(|_| panic!("address {address}")),
+        answers: vec![SourceAnswer {
+            source: "asn".into(),
+            basis: ringfence_model::Basis::AsnOrganisation,
+            country: None,
+            asn: Some(asn),
+            organisation: None,
+            network: None,
+        }],
+    }
+}
+
+#[test]
+fn cloud_and_cdn_operators_are_named_but_never_a_product() {
+    let catalog = Catalog::bundled();
+    for (address, asn, operator) in [
+        ("52.4.1.1", 14_618, "amazon"),
+        ("3.5.140.2", 16_509, "amazon"),
+        ("40.126.32.1", 8_075, "microsoft"),
+        ("142.250.1.1", 15_169, "google"),
+        ("104.16.1.1", 13_335, "cloudflare"),
+        ("23.32.1.1", 20_940, "akamai"),
+        ("151.101.1.1", 54_113, "fastly"),
+        ("77.88.8.8", 13_238, "yandex"),
+        ("188.93.1.1", 49_505, "selectel"),
+        ("47.74.1.1", 45_102, "alibaba-group"),
+        ("43.128.1.1", 132_203, "shenzhen-tencent-computer-systems"),
+    ] {
+        let destination = with_asn(address, asn);
+        let found = catalog
+            .operator_of(&destination)
+            .unwrap_or_else(|| panic!("AS{asn} has no operator"));
+        assert_eq!(found.id, operator, "AS{asn}");
+        assert!(found.hosts_others, "AS{asn}");
+        let c = connection(address, &[]);
+        assert_eq!(catalog.attribute(&c, &destination, None), None, "AS{asn}");
+    }
+    // A security vendor's own network still names its product.
+    let destination = with_asn("198.51.100.7", 200_107);
+    let c = connection("198.51.100.7", &[]);
+    let a = catalog
+        .attribute(&c, &destination, None)
+        .unwrap_or_else(|| panic!("AS200107"));
+    assert_eq!(a.product, "kaspersky-endpoint-security");
 }
 
 #[test]

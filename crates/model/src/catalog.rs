@@ -24,6 +24,11 @@ pub struct Organisation {
     /// Autonomous systems the organisation operates.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub asns: Vec<u32>,
+    /// True when the organisation's networks carry other parties' services (a cloud, a CDN, or
+    /// many products of its own), so its ASNs identify the operator of a destination but never
+    /// a product.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hosts_others: bool,
     pub sources: Vec<FactSource>,
 }
 

@@ -33,6 +33,7 @@ fn org(id: &str, parent: Option<&str>, country: &str, asns: &[u32]) -> Organisat
         incorporated: country.into(),
         headquarters: country.into(),
         asns: asns.to_vec(),
+        hosts_others: false,
         sources: vec![FactSource {
             url: "https://example.invalid".into(),
             checked: "2026-01-01".into(),

@@ -89,6 +89,13 @@ fn organisations(catalog: &Catalog, problems: &mut Problems) {
                 }
             }
         }
+        if org.hosts_others && org.asns.is_empty() {
+            problems.add(
+                origin,
+                &subject,
+                "hosts_others is set but no ASN is listed for it to apply to".to_string(),
+            );
+        }
         problems.sources(origin, &subject, &org.sources);
         match &org.parent {
             Some(parent) if parent == &org.id => {
@@ -138,6 +145,7 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
     let mut endpoint_owner: HashMap<&str, &str> = HashMap::new();
     let mut network_owner: HashMap<&str, &str> = HashMap::new();
     let mut package_owner: HashMap<String, &str> = HashMap::new();
+    let mut image_owner: HashMap<String, &str> = HashMap::new();
     for (i, product) in catalog.products.iter().enumerate() {
         let origin = catalog.product_origins.get(i);
         let subject = format!("product {}", product.id);
@@ -170,9 +178,10 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
         }
         // A product with no identifiers of its own is still recognisable through its vendor's
         // autonomous systems (the weakest basis, but a documented one).
+        // ASNs of an operator that hosts others never name a product, so they do not count.
         let vendor_has_asns = catalog
             .organisation(&product.vendor)
-            .is_some_and(|v| !v.asns.is_empty());
+            .is_some_and(|v| !v.asns.is_empty() && !v.hosts_others);
         if product.process_images.is_empty()
             && product.package_names.is_empty()
             && product.endpoints.is_empty()
@@ -188,6 +197,15 @@ fn products(catalog: &Catalog, problems: &mut Problems) {
         }
         for pattern in &product.process_images {
             problems.check(origin, &subject, rules::image_pattern(pattern));
+            claim(
+                &mut image_owner,
+                super::glob::normalise(pattern),
+                &product.id,
+                "process image pattern",
+                origin,
+                &subject,
+                problems,
+            );
         }
         for name in &product.package_names {
             problems.check(origin, &subject, rules::package_name(name));

@@ -33,6 +33,8 @@ struct OrganisationToml {
     headquarters: String,
     #[serde(default)]
     asns: Vec<u32>,
+    #[serde(default)]
+    hosts_others: bool,
     sources: Vec<SourceToml>,
 }
 
@@ -107,6 +109,7 @@ pub(crate) fn parse(file: &str, text: &str) -> Result<ParsedFile, CatalogError> 
                 incorporated: o.incorporated,
                 headquarters: o.headquarters,
                 asns: o.asns,
+                hosts_others: o.hosts_others,
                 sources: sources(o.sources),
             };
             (org, at)

@@ -186,7 +186,10 @@ pub(crate) fn package_key(name: &str) -> Option<String> {
 /// vendor is the operator, else one whose vendor is the operator's nearest owner, else one
 /// whose vendor the operator (directly or through subsidiaries) owns. Ties go to the first
 /// product by id, which is deterministic; every product of one vendor leads to the same
-/// ownership chain, which is what policy judges.
+/// ownership chain, which is what policy judges. Operators marked `hosts_others` (clouds,
+/// CDNs, companies with many products) carry traffic of too many parties for their ASNs to
+/// name a product, so they get none: an Azure address says "Microsoft operates this", never
+/// "this is Microsoft Defender".
 fn asn_products(
     index: &Index,
     organisations: &[Organisation],
@@ -215,7 +218,7 @@ fn asn_products(
         };
         let vendor_chain = chain(vendor);
         for (o, org) in organisations.iter().enumerate() {
-            if org.asns.is_empty() {
+            if org.asns.is_empty() || org.hosts_others {
                 continue;
             }
             let distance = match vendor_chain.iter().position(|v| *v == o) {
@@ -249,6 +252,70 @@ fn asn_products(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
+
+    const OPERATORS: &str = r#"
+[[organisation]]
+id = "microsoft"
+name = "Microsoft Corporation"
+incorporated = "US"
+headquarters = "US"
+asns = [8075]
+hosts_others = true
+sources = [{ url = "https://example.com/m", checked = "2026-11-24" }]
+
+[[organisation]]
+id = "ao-kaspersky-lab"
+name = "AO Kaspersky Lab"
+incorporated = "RU"
+headquarters = "RU"
+sources = [{ url = "https://example.com/k", checked = "2026-11-24" }]
+
+[[organisation]]
+id = "kaspersky-lab-switzerland"
+name = "Kaspersky Lab Switzerland GmbH"
+parent = "ao-kaspersky-lab"
+incorporated = "CH"
+headquarters = "CH"
+asns = [200107]
+sources = [{ url = "https://example.com/k", checked = "2026-11-24" }]
+
+[[product]]
+id = "kaspersky-endpoint-security"
+name = "Kaspersky Endpoint Security"
+vendor = "ao-kaspersky-lab"
+category = "anti-virus"
+endpoints = [".kaspersky.com"]
+sources = [{ url = "https://example.com/k", checked = "2026-11-24" }]
+
+[[product]]
+id = "microsoft-defender-antivirus"
+name = "Microsoft Defender Antivirus"
+vendor = "microsoft"
+category = "anti-virus"
+endpoints = ["wdcp.microsoft.com"]
+sources = [{ url = "https://example.com/m", checked = "2026-11-24" }]
+"#;
+
+    #[test]
+    fn hosting_operators_name_the_operator_but_never_a_product() {
+        let catalog =
+            Catalog::from_texts([("operators.toml", OPERATORS)]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(catalog.check().is_empty(), "{:?}", catalog.check());
+        let index = &catalog.index;
+        let microsoft = index
+            .operator_by_asn(8075)
+            .and_then(|i| catalog.organisations.get(i));
+        assert_eq!(microsoft.map(|o| o.id.as_str()), Some("microsoft"));
+        assert_eq!(index.product_by_asn(8075), None);
+        let kaspersky = index
+            .product_by_asn(200_107)
+            .and_then(|p| catalog.products.get(p));
+        assert_eq!(
+            kaspersky.map(|p| p.id.as_str()),
+            Some("kaspersky-endpoint-security")
+        );
+    }
 
     #[test]
     fn package_keys_drop_purl_versions_and_fold_case_and_space() {

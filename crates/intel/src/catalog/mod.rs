@@ -125,7 +125,8 @@ impl Catalog {
 
     /// Everything wrong with the catalog's facts: schema values (ids, ISO country codes, CIDRs,
     /// endpoint names, dates, https source URLs), references (vendor and parent ids exist, no
-    /// ownership cycles), uniqueness (ids, ASNs, patterns claimed by two products) and every
+    /// ownership cycles), uniqueness (ids, ASNs, endpoint, network, package and process image
+    /// patterns claimed by two products), `hosts_others` only where ASNs are listed, and every
     /// fact sourced. Empty when the catalog is sound.
     pub fn check(&self) -> Vec<CatalogProblem> {
         check::check(self)
@@ -195,7 +196,7 @@ impl Catalog {
     /// given), then endpoint name patterns on any learned name (names seen in the traffic
     /// itself before names from DNS, each name before its CNAME chain), then the vendor's
     /// documented networks containing the destination address, then an ASN a source gave
-    /// that the vendor (or its group) operates.
+    /// that the vendor (or its group) operates, unless the operator is marked `hosts_others`.
     pub fn attribute(
         &self,
         connection: &Connection,

@@ -47,6 +47,7 @@ fn org(id: &str, parent: Option<&str>, country: &str, asns: &[u32]) -> Organisat
         incorporated: country.into(),
         headquarters: country.into(),
         asns: asns.to_vec(),
+        hosts_others: false,
         sources: source(),
     }
 }
