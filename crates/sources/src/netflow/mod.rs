@@ -1,0 +1,20 @@
+//! NetFlow v5/v9 and IPFIX exports → connections.
+
+mod decoder;
+mod detect;
+mod exporter;
+mod fields;
+mod pairing;
+mod read;
+mod record;
+mod template;
+mod wire;
+
+pub use decoder::{
+    DecodeSink, DecodeStats, DecoderOptions, ExportDecoder, UNKNOWN_EXPORTER, V5_MAX_RECORDS,
+};
+pub use detect::{MAX_DATAGRAM, datagram_len, plausible_export};
+pub use exporter::DomainState;
+pub use pairing::PairStats;
+pub use read::{InputForm, NetflowStats, ReadOutcome, looks_like, read};
+pub use record::{FlowRecord, Timing};
