@@ -1,5 +1,6 @@
 //! NetFlow v5/v9 and IPFIX exports → connections.
 
+mod capture_writer;
 mod decoder;
 mod detect;
 mod exporter;
@@ -10,6 +11,7 @@ mod record;
 mod template;
 mod wire;
 
+pub use capture_writer::{ExportCaptureWriter, WRITER_APPLICATION};
 pub use decoder::{
     DecodeSink, DecodeStats, DecoderOptions, ExportDecoder, UNKNOWN_EXPORTER, V5_MAX_RECORDS,
 };
