@@ -65,8 +65,10 @@ pub trait DecodeSink {
     fn problem(&mut self, offset: usize, reason: String);
 }
 
+#[derive(Clone)]
 pub struct ExportDecoder {
     templates: TemplateCache,
+    records_seen: RecordsSeen,
     domains: Domains,
     values: Values,
     stats: DecodeStats,
@@ -82,6 +84,7 @@ impl ExportDecoder {
     pub fn new(options: DecoderOptions) -> ExportDecoder {
         ExportDecoder {
             templates: TemplateCache::new(options.max_templates),
+            records_seen: RecordsSeen::default(),
             domains: Domains::new(options.max_domains),
             values: Values::default(),
             stats: DecodeStats::default(),
@@ -211,7 +214,19 @@ impl ExportDecoder {
             uptime_ms: Some(uptime),
             header_sampling: None,
         };
+        let before = self.records_seen;
+        self.records_seen.unknown = false;
         self.walk_sets(exporter, datagram, V9_HEADER, &header, sink);
+        // v9 has no length field: its record count is the only way to see that a packet was cut
+        // at a flowset boundary. Exporters that count differently count more, never fewer.
+        let claimed = u16_at(datagram, 2).map_or(0, u64::from);
+        let seen = self.records_seen.count - before.count;
+        if !self.records_seen.unknown && seen < claimed {
+            sink.problem(
+                datagram.len(),
+                format!("NetFlow v9 header counts {claimed} records, the packet holds {seen}"),
+            );
+        }
     }
 
     fn decode_ipfix(&mut self, exporter: IpAddr, datagram: &[u8], sink: &mut Damage<'_>) {
@@ -329,10 +344,14 @@ impl ExportDecoder {
         sink: &mut Damage<'_>,
     ) {
         let ExportDecoder {
-            templates, stats, ..
+            templates,
+            stats,
+            records_seen,
+            ..
         } = self;
         let mut on_template = |announced: Announced| match announced {
             Announced::Template(id, compiled) => {
+                records_seen.count += 1;
                 let key = TemplateKey {
                     exporter,
                     domain,
@@ -387,6 +406,7 @@ impl ExportDecoder {
             domains,
             values,
             stats,
+            records_seen,
         } = self;
         let key = TemplateKey {
             exporter,
@@ -395,6 +415,7 @@ impl ExportDecoder {
         };
         let Some(template) = templates.get(&key) else {
             stats.sets_without_template += 1;
+            records_seen.unknown = true;
             sink.problem(
                 body_at - 4,
                 format!(
@@ -410,6 +431,7 @@ impl ExportDecoder {
             domain: header.domain,
         };
         let mut emit = |values: &Values, sink: &mut Damage<'_>| {
+            records_seen.count += 1;
             if template.options {
                 stats.options_records += 1;
                 domains.entry(domain_key).learn(values);
@@ -421,6 +443,16 @@ impl ExportDecoder {
             }
         };
         if let Some(len) = template.fixed_len {
+            if body.len() < len && body.iter().any(|b| *b != 0) {
+                sink.problem(
+                    body_at,
+                    format!(
+                        "set of {} bytes is shorter than one record of template {id} ({len} bytes)",
+                        body.len()
+                    ),
+                );
+                return;
+            }
             // Whatever is left after the last whole record is padding.
             for record in body.chunks_exact(len) {
                 values.clear();
@@ -485,6 +517,14 @@ fn read_variable_record(
         at += len;
     }
     Ok(at)
+}
+
+/// Template, options and data records met, to check v9's header count.
+#[derive(Clone, Copy, Default)]
+struct RecordsSeen {
+    count: u64,
+    /// A set could not be counted (no template): the check is off for this packet.
+    unknown: bool,
 }
 
 /// Passes everything on to the caller's sink and remembers whether any problem was noted.

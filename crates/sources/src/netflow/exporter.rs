@@ -68,6 +68,7 @@ pub struct DomainKey {
 }
 
 /// Observation domains' states, at most `capacity` of them (the oldest is forgotten first).
+#[derive(Clone)]
 pub struct Domains {
     map: HashMap<DomainKey, DomainState>,
     order: VecDeque<DomainKey>,

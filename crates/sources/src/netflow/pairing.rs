@@ -224,9 +224,7 @@ fn merge(first: &Uni, second: &Uni) -> Connection {
     let first_began = match first.start.cmp(&second.start) {
         std::cmp::Ordering::Less => true,
         std::cmp::Ordering::Greater => false,
-        std::cmp::Ordering::Equal => {
-            first.key.resp_port < first.key.orig_port || first.key.resp_port == first.key.orig_port
-        }
+        std::cmp::Ordering::Equal => first.key.resp_port <= first.key.orig_port,
     };
     let (orig, resp) = if first_began {
         (first, second)

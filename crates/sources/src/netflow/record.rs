@@ -103,7 +103,7 @@ impl Values {
 
     fn port(&self, main: Slot, alternative: Slot) -> u16 {
         let value = match (self.get(main), self.get(alternative)) {
-            (Some(main), Some(alternative)) if main == 0 => alternative,
+            (Some(0), Some(alternative)) => alternative,
             (Some(main), _) => main,
             (None, alternative) => alternative.unwrap_or(0),
         };

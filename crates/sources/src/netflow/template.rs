@@ -231,6 +231,7 @@ pub struct TemplateKey {
 
 /// The bounded template cache: at most `capacity` templates; adding one more evicts the oldest
 /// (by first arrival; a re-sent template keeps its place and replaces its fields).
+#[derive(Clone)]
 pub struct TemplateCache {
     map: HashMap<TemplateKey, (u64, Template)>,
     order: VecDeque<(TemplateKey, u64)>,
