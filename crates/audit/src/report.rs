@@ -54,6 +54,7 @@ pub struct EvidenceInput {
     pub kind: Option<EvidenceKind>,
     pub sha256: String,
     pub bytes: u64,
+    /// Frames of a capture; flow or log records of other evidence.
     pub frames: u64,
     pub connections: u64,
 }

@@ -1,5 +1,5 @@
 //! One audit run: load the estate, catalog, IP data and policies; stream every evidence file
-//! through the capture engine into a per-file aggregate; merge the aggregates in evidence order.
+//! through its reader (captures through the capture engine) into a per-file aggregate; merge the aggregates in evidence order.
 //!
 //! Each file gets its own capture engine whatever the thread count (a connection does not continue
 //! from one file into the next), and aggregates merge order-independently, so the report is the
@@ -19,7 +19,8 @@ use ringfence_intel::catalog::Catalog;
 use ringfence_intel::ipdata::IpIntel;
 use ringfence_model::Estate;
 use ringfence_policy::{Judge, PolicySet};
-use ringfence_sources::capture::{CaptureEngine, CaptureOptions, CaptureReader};
+use ringfence_sources::capture::{CaptureEngine, CaptureError, CaptureOptions};
+use ringfence_sources::evidence::{EvidenceReader, EvidenceSummary, open_evidence, read_records};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -28,7 +29,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// Everything an audit reads.
 #[derive(Clone, Debug)]
 pub struct AuditInputs {
-    /// Evidence files (packet captures, optionally gzip-compressed); `-` is standard input.
+    /// Evidence files (packet captures, NetFlow/IPFIX exports; optionally gzip-compressed), told
+    /// apart by content; `-` is standard input.
     pub evidence: Vec<String>,
     pub estate: PathBuf,
     /// Bundled pack names (`ncsc-2017`, `bod-17-01`) or paths to `.cedar` files.
@@ -206,23 +208,41 @@ pub fn audit_evidence(
     ))
 }
 
-/// Streams one capture file through its own engine into a fresh aggregate.
+/// Streams one evidence file through its reader (and, for a capture, its own engine) into a
+/// fresh aggregate.
 fn audit_file(
     context: &Context<'_>,
     judge: &mut Judge<'_>,
     path: &str,
     position: u32,
 ) -> Result<FileResult, AuditError> {
-    let mut reader = CaptureReader::open(path).map_err(|e| AuditError::Evidence(e.to_string()))?;
-    let mut engine = CaptureEngine::new(CaptureOptions::default());
+    let evidence_error = |e: CaptureError| AuditError::Evidence(e.to_string());
+    let reader = open_evidence(path)
+        .and_then(|opened| opened.into_reader())
+        .map_err(evidence_error)?;
     let mut sink = AuditSink {
         context,
         judge,
         evidence: position,
         aggregate: Aggregate::default(),
     };
-    let summary = engine.read(&mut reader, &mut sink, &mut |_| {});
-    let stats = engine.finish(&mut sink);
+    let summary = match reader {
+        EvidenceReader::Capture(mut reader) => {
+            let mut engine = CaptureEngine::new(CaptureOptions::default());
+            let summary = engine.read(&mut reader, &mut sink, &mut |_| {});
+            let stats = engine.finish(&mut sink);
+            EvidenceSummary {
+                evidence: summary.evidence,
+                records: summary.frames,
+                connections: stats.connections,
+                problems: summary.problems,
+                problem_count: summary.problem_count,
+            }
+        }
+        EvidenceReader::Records(format, stream) => {
+            read_records(format, stream, position, &mut sink)
+        }
+    };
     let evidence = summary.evidence;
     let unreadable = (summary.problem_count > 0).then(|| UnreadableFile {
         path: evidence.path.clone(),
@@ -236,8 +256,8 @@ fn audit_file(
             kind: evidence.kind,
             sha256: evidence.sha256,
             bytes: evidence.bytes,
-            frames: summary.frames,
-            connections: stats.connections,
+            frames: summary.records,
+            connections: summary.connections,
         },
         unreadable,
         aggregate: sink.aggregate,

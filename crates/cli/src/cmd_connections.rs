@@ -1,4 +1,4 @@
-//! `ringfence connections`: the connection table of one or more packet captures.
+//! `ringfence connections`: the connection table of packet captures and NetFlow/IPFIX exports.
 
 use crate::exit;
 use crate::progress;
@@ -6,8 +6,9 @@ use crate::view::{ConnectionView, OutputFormat};
 use clap::Args;
 use ringfence_model::{Connection, Resolution};
 use ringfence_sources::capture::{
-    CaptureEngine, CaptureOptions, CaptureReader, FlowTimeouts, ObservationSink,
+    CaptureEngine, CaptureOptions, FlowTimeouts, ObservationSink, ReadSummary,
 };
+use ringfence_sources::evidence::{EvidenceReader, open_evidence, read_records};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -87,7 +88,7 @@ pub fn run(args: ConnectionsArgs) -> ExitCode {
     let mut unreadable_inputs = 0usize;
     let mut skipped_records = 0u64;
     for path in &args.captures {
-        let mut reader = match CaptureReader::open(path) {
+        let reader = match open_evidence(path).and_then(|opened| opened.into_reader()) {
             Ok(reader) => reader,
             Err(error) => {
                 eprintln!("ringfence: {error}");
@@ -96,14 +97,30 @@ pub fn run(args: ConnectionsArgs) -> ExitCode {
             }
         };
         view.add_evidence_label(path);
-        let size = (path != "-")
-            .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
-            .flatten();
-        let bar = progress::bar_for(path, size);
-        let summary = engine.read(&mut reader, &mut ViewSink(&mut view), &mut |offset| {
-            bar.set_position(offset)
-        });
-        bar.finish_and_clear();
+        let summary = match reader {
+            EvidenceReader::Capture(mut reader) => {
+                let size = (path != "-")
+                    .then(|| std::fs::metadata(path).ok().map(|m| m.len()))
+                    .flatten();
+                let bar = progress::bar_for(path, size);
+                let summary = engine.read(&mut reader, &mut ViewSink(&mut view), &mut |offset| {
+                    bar.set_position(offset)
+                });
+                bar.finish_and_clear();
+                summary
+            }
+            EvidenceReader::Records(format, stream) => {
+                let position = engine.next_evidence();
+                engine.skip_evidence();
+                let summary = read_records(format, stream, position, &mut ViewSink(&mut view));
+                ReadSummary {
+                    evidence: summary.evidence,
+                    frames: summary.records,
+                    problems: summary.problems,
+                    problem_count: summary.problem_count,
+                }
+            }
+        };
         for problem in &summary.problems {
             eprintln!("ringfence: skipped: {problem}");
         }

@@ -253,3 +253,42 @@ fn tempfile_with(bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+
+#[test]
+fn netflow_exports_are_told_apart_by_content_and_read_beside_captures() {
+    let ipfix = shared_data("netflow/logstash-codec-netflow/spec/codecs/ipfix.dat");
+    // The export file between two captures: every connection still points to its own input.
+    let out = ringfence(
+        &[
+            "connections",
+            "--json",
+            wikipedia().to_str().unwrap(),
+            ipfix.to_str().unwrap(),
+            wikipedia().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ssh = lines
+        .iter()
+        .find(|c| c["orig_addr"] == "192.168.253.1" && c["resp_port"] == 22)
+        .expect("the IPFIX export's SSH flow");
+    assert_eq!(ssh["evidence"]["file"], ipfix.to_str().unwrap());
+    assert_eq!(
+        (ssh["orig_packets"].as_u64(), ssh["resp_packets"].as_u64()),
+        (Some(5), Some(6))
+    );
+    assert_eq!(
+        (ssh["orig_bytes"].as_u64(), ssh["resp_bytes"].as_u64()),
+        (Some(260), Some(1000))
+    );
+    let from_captures = lines
+        .iter()
+        .filter(|c| c["evidence"]["file"] == wikipedia().to_str().unwrap())
+        .count();
+    assert!(from_captures > 0);
+}

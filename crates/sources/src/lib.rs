@@ -3,5 +3,6 @@
 //! field it reads.
 
 pub mod capture;
+pub mod evidence;
 pub mod input;
 pub mod netflow;

@@ -80,6 +80,17 @@ impl CaptureEngine {
         }
     }
 
+    /// The evidence number the next input gets.
+    pub fn next_evidence(&self) -> u32 {
+        self.files_read
+    }
+
+    /// Counts an input that another reader read (flow exports, logs), so that evidence numbers
+    /// stay positions in the run's list of evidence.
+    pub fn skip_evidence(&mut self) {
+        self.files_read += 1;
+    }
+
     /// Reads one capture to its end. Its observations point to it as evidence number
     /// `files read before it`; connections still open go on into the next file.
     /// `progress` is called now and then with the byte offset reached.

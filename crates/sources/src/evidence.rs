@@ -1,0 +1,144 @@
+//! Which reader an evidence file needs, told by its content (never its name), and the log-style
+//! readers run behind one call.
+//!
+//! Sniffing reads the first bytes into the input's own buffer without consuming them, so the
+//! chosen reader sees (and hashes) the input from its first byte; standard input works the same
+//! way. A gzip input is sniffed on its decompressed head.
+
+use crate::capture::{CaptureError, CaptureReader, ObservationSink};
+use crate::input::EvidenceStream;
+use crate::netflow;
+use flate2::bufread::MultiGzDecoder;
+use ringfence_model::{Evidence, ReadProblem};
+use std::io::{self, BufRead, BufReader, Read};
+
+/// How much of an input is looked at to tell its format.
+const SNIFF_BYTES: usize = 4096;
+const INPUT_BUFFER: usize = 1 << 20;
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The evidence formats ringfence reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EvidenceFormat {
+    /// A packet capture (pcap or pcapng) of ordinary traffic.
+    Capture,
+    /// Flow or log records, read by [`read_records`].
+    Records(RecordFormat),
+}
+
+/// Record-oriented evidence formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordFormat {
+    /// NetFlow v5/v9 or IPFIX exports: bare datagrams, or a capture holding them.
+    Netflow,
+}
+
+/// An input opened and sniffed, not yet read.
+pub struct OpenedEvidence {
+    pub label: String,
+    pub format: EvidenceFormat,
+    input: BufReader<Box<dyn Read>>,
+}
+
+/// What reading one non-capture evidence input gave, in the terms every caller reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvidenceSummary {
+    pub evidence: Evidence,
+    /// Records read (flow records, log lines holding a record).
+    pub records: u64,
+    pub connections: u64,
+    /// The first problems met, in input order.
+    pub problems: Vec<ReadProblem>,
+    pub problem_count: u64,
+}
+
+/// Opens `path` (`-` is standard input) and tells its format.
+pub fn open_evidence(path: &str) -> Result<OpenedEvidence, CaptureError> {
+    let io_error = |source| CaptureError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let raw: Box<dyn Read> = if path == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(std::fs::File::open(path).map_err(io_error)?)
+    };
+    let mut input = BufReader::with_capacity(INPUT_BUFFER, raw);
+    let format = sniff(&mut input).map_err(io_error)?;
+    Ok(OpenedEvidence {
+        label: path.to_owned(),
+        format,
+        input,
+    })
+}
+
+/// Looks at what the input's first read brought into the buffer (a whole file head; from a pipe
+/// possibly less), without consuming it.
+fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
+    let buffered = input.fill_buf()?;
+    let head = buffered.get(..SNIFF_BYTES).unwrap_or(buffered);
+    let mut decompressed = Vec::new();
+    let head = if head.starts_with(&GZIP_MAGIC) {
+        // A truncated or corrupt gzip head gives fewer bytes; the chosen reader reports it.
+        let _ = MultiGzDecoder::new(head)
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut decompressed);
+        decompressed.as_slice()
+    } else {
+        head
+    };
+    Ok(if netflow::looks_like(head) {
+        EvidenceFormat::Records(RecordFormat::Netflow)
+    } else {
+        EvidenceFormat::Capture
+    })
+}
+
+/// An input ready for its reader.
+pub enum EvidenceReader {
+    Capture(CaptureReader),
+    /// A line- or record-oriented input and its format, read by [`read_records`].
+    Records(RecordFormat, EvidenceStream),
+}
+
+impl OpenedEvidence {
+    /// The reader the input's format needs.
+    pub fn into_reader(self) -> Result<EvidenceReader, CaptureError> {
+        match self.format {
+            EvidenceFormat::Capture => Ok(EvidenceReader::Capture(CaptureReader::from_reader(
+                &self.label,
+                Box::new(self.input),
+            )?)),
+            EvidenceFormat::Records(format) => {
+                EvidenceStream::from_reader(&self.label, Box::new(self.input))
+                    .map(|stream| EvidenceReader::Records(format, stream))
+                    .map_err(|source| CaptureError::Io {
+                        path: self.label,
+                        source,
+                    })
+            }
+        }
+    }
+}
+
+/// Reads a record-oriented input to the end, sending its observations to `sink`. `evidence` is
+/// the input's position in the run's list of evidence.
+pub fn read_records(
+    format: RecordFormat,
+    stream: EvidenceStream,
+    evidence: u32,
+    sink: &mut dyn ObservationSink,
+) -> EvidenceSummary {
+    match format {
+        RecordFormat::Netflow => {
+            let outcome = netflow::read(stream, evidence, sink);
+            EvidenceSummary {
+                evidence: outcome.evidence,
+                records: outcome.records,
+                connections: outcome.connections,
+                problems: outcome.problems.kept,
+                problem_count: outcome.problems.count,
+            }
+        }
+    }
+}
