@@ -1,0 +1,315 @@
+//! Joining application records to connection records: names waiting for their connection (keyed
+//! by Zeek `uid` or Suricata `flow_id`) in a bounded table, and the names a connection gets —
+//! those waiting for it, plus the DNS answers seen earlier for its responder, exactly as the
+//! capture engine labels its connections.
+
+use crate::capture::{DnsLabel, NameCache, host_of, normalise_name};
+use ringfence_model::{LearnedName, NameSource, Resolution, Timestamp, Transport};
+use foldhash::HashMap;
+use std::borrow::Borrow;
+use std::collections::VecDeque;
+use std::hash::Hash;
+use std::net::IpAddr;
+
+/// The most names kept per connection (as the capture engine): an attacker can send many.
+const MAX_NAMES: usize = 32;
+
+/// What kind of application record named a connection. TLS becomes QUIC SNI on a UDP connection:
+/// Zeek writes the TLS handshake inside QUIC to ssl.log too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AppName {
+    Tls,
+    /// DTLS (ssl.log `version` `DTLSv10`/`DTLSv12`): a TLS SNI even over UDP.
+    Dtls,
+    Quic,
+    HttpHost,
+    HttpConnect,
+}
+
+impl AppName {
+    fn source(self, transport: Transport) -> NameSource {
+        match (self, transport) {
+            (AppName::Tls, Transport::Udp) | (AppName::Quic, _) => NameSource::QuicSni,
+            (AppName::Tls | AppName::Dtls, _) => NameSource::Sni,
+            (AppName::HttpHost, _) => NameSource::HttpHost,
+            (AppName::HttpConnect, _) => NameSource::HttpConnect,
+        }
+    }
+
+    /// The name as the capture engine keeps it (HTTP authorities lose their port).
+    fn normalise(self, raw: &str) -> String {
+        match self {
+            AppName::HttpHost | AppName::HttpConnect => normalise_name(host_of(raw)),
+            _ => normalise_name(raw),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PendingName {
+    name: String,
+    kind: AppName,
+}
+
+struct Entry {
+    sequence: u64,
+    /// The evidence (position in the run) whose record gave the first name.
+    evidence: u32,
+    names: Vec<PendingName>,
+}
+
+/// Names waiting for their connection record, at most `capacity` keys; when full, the key waiting
+/// longest is dropped (and counted).
+pub(crate) struct PendingNames<K> {
+    entries: HashMap<K, Entry>,
+    /// Keys in insertion order with the sequence they were inserted under; a key taken since is
+    /// skipped when met (its sequence no longer matches), and the queue is compacted now and then.
+    order: VecDeque<(u64, K)>,
+    next_sequence: u64,
+    capacity: usize,
+    /// Keys dropped for space, by the evidence that was being read when it happened.
+    pub(crate) dropped: HashMap<u32, u64>,
+}
+
+impl<K: Hash + Eq + Clone> PendingNames<K> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        PendingNames {
+            entries: HashMap::default(),
+            order: VecDeque::new(),
+            next_sequence: 0,
+            capacity: capacity.max(1),
+            dropped: HashMap::default(),
+        }
+    }
+
+    /// Adds `raw` (as the log wrote it) for `key`; returns false when it normalises to nothing.
+    pub(crate) fn add<Q>(&mut self, key: &Q, raw: &str, kind: AppName, evidence: u32) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let name = kind.normalise(raw);
+        if name.is_empty() {
+            return false;
+        }
+        if !self.entries.contains_key(key) {
+            if self.entries.len() >= self.capacity {
+                self.drop_oldest(evidence);
+            }
+            let sequence = self.next_sequence;
+            self.next_sequence += 1;
+            self.order.push_back((sequence, key.to_owned()));
+            self.entries.insert(
+                key.to_owned(),
+                Entry {
+                    sequence,
+                    evidence,
+                    names: Vec::new(),
+                },
+            );
+            self.compact();
+        }
+        if let Some(entry) = self.entries.get_mut(key) {
+            let pending = PendingName { name, kind };
+            if entry.names.len() < MAX_NAMES && !entry.names.contains(&pending) {
+                entry.names.push(pending);
+            }
+        }
+        true
+    }
+
+    /// The names waiting for `key`, which stops waiting.
+    pub(crate) fn take<Q>(&mut self, key: &Q) -> Vec<PendingName>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.entries
+            .remove(key)
+            .map(|entry| entry.names)
+            .unwrap_or_default()
+    }
+
+    /// Keys dropped for space while `evidence` was being read.
+    pub(crate) fn dropped_for(&self, evidence: u32) -> u64 {
+        self.dropped.get(&evidence).copied().unwrap_or(0)
+    }
+
+    /// Keys still waiting, by the evidence that gave their first name.
+    pub(crate) fn waiting_by_evidence(&self) -> HashMap<u32, u64> {
+        let mut counts = HashMap::default();
+        for entry in self.entries.values() {
+            *counts.entry(entry.evidence).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    fn drop_oldest(&mut self, evidence: u32) {
+        while let Some((sequence, key)) = self.order.pop_front() {
+            if self.entries.get(&key).is_some_and(|e| e.sequence == sequence) {
+                self.entries.remove(&key);
+                *self.dropped.entry(evidence).or_insert(0) += 1;
+                return;
+            }
+        }
+    }
+
+    /// Forgets queue places of keys already taken once they outnumber the live keys.
+    fn compact(&mut self) {
+        if self.order.len() > 2 * self.capacity + 1024 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(sequence, key)| entries.get(key).is_some_and(|e| e.sequence == *sequence));
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// Remembers DNS answers (address → names) to label later connections to those addresses.
+pub(crate) struct DnsNames {
+    cache: NameCache,
+}
+
+impl DnsNames {
+    pub(crate) fn new(max_addresses: usize) -> Self {
+        DnsNames {
+            cache: NameCache::new(max_addresses),
+        }
+    }
+
+    pub(crate) fn learn(&mut self, resolution: &Resolution) {
+        for address in &resolution.addresses {
+            self.cache.learn(
+                *address,
+                DnsLabel {
+                    query: resolution.query.clone(),
+                    cname_chain: resolution.cname_chain.clone(),
+                    answered: resolution.time,
+                },
+            );
+        }
+    }
+
+    /// The names of a connection to `responder` first seen at `first_seen`: DNS names first (as
+    /// the capture engine gathers them), then the application names, deduplicated and sorted.
+    pub(crate) fn connection_names(
+        &self,
+        responder: IpAddr,
+        first_seen: Timestamp,
+        transport: Transport,
+        app: Vec<PendingName>,
+    ) -> Vec<LearnedName> {
+        let mut names: Vec<LearnedName> = Vec::new();
+        for label in self.cache.names_for(responder, first_seen) {
+            let name = normalise_name(&label.query);
+            if names.len() < MAX_NAMES && !names.iter().any(|n| n.name == name) {
+                names.push(LearnedName {
+                    name,
+                    source: NameSource::Dns,
+                    cname_chain: label.cname_chain.clone(),
+                });
+            }
+        }
+        for pending in app {
+            let source = pending.kind.source(transport);
+            if names.len() < MAX_NAMES
+                && !names
+                    .iter()
+                    .any(|n| n.name == pending.name && n.source == source)
+            {
+                names.push(LearnedName {
+                    name: pending.name,
+                    source,
+                    cname_chain: Vec::new(),
+                });
+            }
+        }
+        names.sort();
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_names_are_bounded_and_drop_the_oldest() {
+        let mut pending: PendingNames<u64> = PendingNames::new(3);
+        for key in 0..5u64 {
+            assert!(pending.add(&key, &format!("h{key}.example"), AppName::Tls, 7));
+        }
+        assert_eq!(pending.len(), 3);
+        assert_eq!(pending.dropped.get(&7), Some(&2));
+        assert!(pending.take(&0).is_empty());
+        assert!(pending.take(&1).is_empty());
+        assert_eq!(pending.take(&2).len(), 1);
+        // Taken keys do not count against the capacity, and the queue stays small.
+        for key in 100..10_000u64 {
+            pending.add(&key, "x.example", AppName::Quic, 7);
+            pending.take(&key);
+        }
+        assert!(pending.order.len() <= 2 * 3 + 1024 + 1);
+        assert_eq!(pending.dropped.get(&7), Some(&2));
+    }
+
+    #[test]
+    fn tls_names_on_udp_are_quic_sni_and_http_authorities_lose_their_port() {
+        let mut pending: PendingNames<String> = PendingNames::new(8);
+        let uid = "C1";
+        pending.add(uid, "Example.COM.", AppName::Tls, 0);
+        pending.add(uid, "example.com", AppName::Quic, 0);
+        pending.add(uid, "example.com:8080", AppName::HttpHost, 0);
+        assert!(!pending.add(uid, "  ", AppName::HttpHost, 0));
+        let dns = DnsNames::new(16);
+        let names = dns.connection_names(
+            "192.0.2.1".parse().unwrap(),
+            Timestamp::default(),
+            Transport::Udp,
+            pending.take(uid),
+        );
+        let got: Vec<(&str, NameSource)> = names.iter().map(|n| (&*n.name, n.source)).collect();
+        assert_eq!(
+            got,
+            [
+                ("example.com", NameSource::QuicSni),
+                ("example.com", NameSource::HttpHost)
+            ]
+        );
+    }
+
+    #[test]
+    fn dns_answers_label_later_connections_only() {
+        let mut dns = DnsNames::new(16);
+        let address: IpAddr = "192.0.2.9".parse().unwrap();
+        dns.learn(&Resolution {
+            time: Timestamp::from_secs_nanos(100, 0),
+            query: "a.example".into(),
+            cname_chain: vec!["b.example".into()],
+            addresses: vec![address],
+            ttl: 60,
+            evidence: ringfence_model::EvidenceRef {
+                evidence: 0,
+                record: 1,
+                offset: 0,
+            },
+        });
+        let at = |secs| {
+            dns.connection_names(
+                address,
+                Timestamp::from_secs_nanos(secs, 0),
+                Transport::Tcp,
+                Vec::new(),
+            )
+        };
+        assert!(at(99).is_empty());
+        let names = at(101);
+        assert_eq!(names.len(), 1);
+        assert_eq!(names[0].source, NameSource::Dns);
+        assert_eq!(names[0].cname_chain, ["b.example"]);
+    }
+}
