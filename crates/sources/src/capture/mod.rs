@@ -42,4 +42,3 @@ pub use table::FlowTimeouts;
 // The log readers (`crate::logs`) name connections the same way the capture engine does.
 pub(crate) use app::host_of;
 pub(crate) use flow::normalise_name;
-pub(crate) use names::{DnsLabel, NameCache};

@@ -172,7 +172,12 @@ mod tests {
     #[test]
     fn records_follow_the_cname_chain_to_the_addresses() {
         let records = [
-            AnswerRecord::new("Central.Sophos.com", RecordType::Cname, "elb.sophos.com", 300),
+            AnswerRecord::new(
+                "Central.Sophos.com",
+                RecordType::Cname,
+                "elb.sophos.com",
+                300,
+            ),
             AnswerRecord::new("elb.sophos.com", RecordType::A, "52.31.148.107", 60),
             AnswerRecord::new("elb.sophos.com", RecordType::A, "34.246.84.16", 60),
             AnswerRecord::new("other.example", RecordType::A, "192.0.2.1", 5),
@@ -184,7 +189,10 @@ mod tests {
         assert_eq!(r.cname_chain, ["elb.sophos.com"]);
         assert_eq!(
             r.addresses,
-            ["52.31.148.107".parse::<IpAddr>().unwrap(), "34.246.84.16".parse().unwrap()]
+            [
+                "52.31.148.107".parse::<IpAddr>().unwrap(),
+                "34.246.84.16".parse().unwrap()
+            ]
         );
         assert_eq!(r.ttl, 60);
     }
@@ -203,12 +211,19 @@ mod tests {
 
     #[test]
     fn flat_answers_split_into_names_and_addresses() {
-        let answers = ["text.wikimedia.org", "text.pmtpa.wikimedia.org", "208.80.152.2"];
+        let answers = [
+            "text.wikimedia.org",
+            "text.pmtpa.wikimedia.org",
+            "208.80.152.2",
+        ];
         let r = answered("META.wikimedia.org")
             .from_flat(answers.into_iter(), Some(593))
             .unwrap();
         assert_eq!(r.query, "meta.wikimedia.org");
-        assert_eq!(r.cname_chain, ["text.wikimedia.org", "text.pmtpa.wikimedia.org"]);
+        assert_eq!(
+            r.cname_chain,
+            ["text.wikimedia.org", "text.pmtpa.wikimedia.org"]
+        );
         assert_eq!(r.addresses, ["208.80.152.2".parse::<IpAddr>().unwrap()]);
         assert_eq!(r.ttl, 593);
     }

@@ -1,11 +1,16 @@
 //! Joining application records to connection records: names waiting for their connection (keyed
 //! by Zeek `uid` or Suricata `flow_id`) in a bounded table, and the names a connection gets —
-//! those waiting for it, plus the DNS answers seen earlier for its responder, exactly as the
-//! capture engine labels its connections.
+//! those waiting for it, plus the DNS answers its responder's address had before its first
+//! packet, as the capture engine labels its connections.
+//!
+//! The capture engine's own DNS cache keeps the newest answer per name, which is right when
+//! packets come in time order. A log writes a connection when it ends (and ringfence reads
+//! dns.log before conn.log), so a later answer for the same name may already have been read: the
+//! cache here keeps the first and the last time each name was answered for an address.
 
-use crate::capture::{DnsLabel, NameCache, host_of, normalise_name};
-use ringfence_model::{LearnedName, NameSource, Resolution, Timestamp, Transport};
+use crate::capture::{host_of, normalise_name};
 use foldhash::HashMap;
+use ringfence_model::{LearnedName, NameSource, Resolution, Timestamp, Transport};
 use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::hash::Hash;
@@ -146,7 +151,11 @@ impl<K: Hash + Eq + Clone> PendingNames<K> {
 
     fn drop_oldest(&mut self, evidence: u32) {
         while let Some((sequence, key)) = self.order.pop_front() {
-            if self.entries.get(&key).is_some_and(|e| e.sequence == sequence) {
+            if self
+                .entries
+                .get(&key)
+                .is_some_and(|e| e.sequence == sequence)
+            {
                 self.entries.remove(&key);
                 *self.dropped.entry(evidence).or_insert(0) += 1;
                 return;
@@ -158,8 +167,9 @@ impl<K: Hash + Eq + Clone> PendingNames<K> {
     fn compact(&mut self) {
         if self.order.len() > 2 * self.capacity + 1024 {
             let entries = &self.entries;
-            self.order
-                .retain(|(sequence, key)| entries.get(key).is_some_and(|e| e.sequence == *sequence));
+            self.order.retain(|(sequence, key)| {
+                entries.get(key).is_some_and(|e| e.sequence == *sequence)
+            });
         }
     }
 
@@ -169,29 +179,75 @@ impl<K: Hash + Eq + Clone> PendingNames<K> {
     }
 }
 
-/// Remembers DNS answers (address → names) to label later connections to those addresses.
+/// Distinct names remembered per address (CDN addresses serve many names), as the capture engine.
+const NAMES_PER_ADDRESS: usize = 8;
+/// How long after its last answer a name labels connections, as the capture engine.
+const ANSWER_HORIZON_NANOS: i64 = 24 * 3600 * 1_000_000_000;
+
+struct Answer {
+    query: String,
+    cname_chain: Vec<String>,
+    first: Timestamp,
+    last: Timestamp,
+}
+
+/// Remembers DNS answers (address → names) to label connections to those addresses; at most
+/// `max_addresses` addresses (when full, those answered longest ago are forgotten).
 pub(crate) struct DnsNames {
-    cache: NameCache,
+    by_address: HashMap<IpAddr, Vec<Answer>>,
+    max_addresses: usize,
 }
 
 impl DnsNames {
     pub(crate) fn new(max_addresses: usize) -> Self {
         DnsNames {
-            cache: NameCache::new(max_addresses),
+            by_address: HashMap::default(),
+            max_addresses: max_addresses.max(1),
         }
     }
 
     pub(crate) fn learn(&mut self, resolution: &Resolution) {
+        let time = resolution.time;
         for address in &resolution.addresses {
-            self.cache.learn(
-                *address,
-                DnsLabel {
-                    query: resolution.query.clone(),
-                    cname_chain: resolution.cname_chain.clone(),
-                    answered: resolution.time,
-                },
-            );
+            if !self.by_address.contains_key(address) && self.by_address.len() >= self.max_addresses
+            {
+                self.forget_older_half();
+            }
+            let answers = self.by_address.entry(*address).or_default();
+            if let Some(known) = answers.iter_mut().find(|a| a.query == resolution.query) {
+                known.first = known.first.min(time);
+                known.last = known.last.max(time);
+                continue;
+            }
+            if answers.len() >= NAMES_PER_ADDRESS
+                && let Some(oldest) =
+                    (0..answers.len()).min_by_key(|&i| answers.get(i).map(|a| a.last))
+            {
+                answers.remove(oldest);
+            }
+            answers.push(Answer {
+                query: resolution.query.clone(),
+                cname_chain: resolution.cname_chain.clone(),
+                first: time,
+                last: time,
+            });
         }
+    }
+
+    /// Forgets the addresses whose last answer is older than the median. The cut is by time, not
+    /// by map order, so the result does not depend on hashing.
+    fn forget_older_half(&mut self) {
+        let last_of =
+            |answers: &Vec<Answer>| answers.iter().map(|a| a.last).max().unwrap_or_default();
+        let mut lasts: Vec<Timestamp> = self.by_address.values().map(last_of).collect();
+        if lasts.is_empty() {
+            return;
+        }
+        let middle = lasts.len() / 2;
+        let (_, median, _) = lasts.select_nth_unstable(middle);
+        let median = *median;
+        self.by_address
+            .retain(|_, answers| last_of(answers) > median);
     }
 
     /// The names of a connection to `responder` first seen at `first_seen`: DNS names first (as
@@ -204,7 +260,12 @@ impl DnsNames {
         app: Vec<PendingName>,
     ) -> Vec<LearnedName> {
         let mut names: Vec<LearnedName> = Vec::new();
-        for label in self.cache.names_for(responder, first_seen) {
+        let answers = self.by_address.get(&responder).into_iter().flatten();
+        let answered_before = answers.filter(|a| {
+            a.first <= first_seen
+                && first_seen.nanos().saturating_sub(a.last.nanos()) <= ANSWER_HORIZON_NANOS
+        });
+        for label in answered_before {
             let name = normalise_name(&label.query);
             if names.len() < MAX_NAMES && !names.iter().any(|n| n.name == name) {
                 names.push(LearnedName {
@@ -280,6 +341,59 @@ mod tests {
                 ("example.com", NameSource::HttpHost)
             ]
         );
+    }
+
+    fn resolution(query: &str, address: &str, secs: i64) -> Resolution {
+        Resolution {
+            time: Timestamp::from_secs_nanos(secs, 0),
+            query: query.into(),
+            cname_chain: Vec::new(),
+            addresses: vec![address.parse().unwrap()],
+            ttl: 60,
+            evidence: ringfence_model::EvidenceRef {
+                evidence: 0,
+                record: 1,
+                offset: 0,
+            },
+        }
+    }
+
+    fn dns_names(dns: &DnsNames, address: &str, secs: i64) -> Vec<String> {
+        dns.connection_names(
+            address.parse().unwrap(),
+            Timestamp::from_secs_nanos(secs, 0),
+            Transport::Tcp,
+            Vec::new(),
+        )
+        .into_iter()
+        .map(|n| n.name)
+        .collect()
+    }
+
+    #[test]
+    fn a_later_answer_read_first_does_not_hide_an_earlier_one() {
+        let mut dns = DnsNames::new(16);
+        dns.learn(&resolution("a.example", "192.0.2.1", 100));
+        dns.learn(&resolution("a.example", "192.0.2.1", 500));
+        assert!(dns_names(&dns, "192.0.2.1", 99).is_empty());
+        assert_eq!(dns_names(&dns, "192.0.2.1", 200), ["a.example"]);
+        assert_eq!(dns_names(&dns, "192.0.2.1", 500 + 24 * 3600), ["a.example"]);
+        assert!(dns_names(&dns, "192.0.2.1", 501 + 24 * 3600).is_empty());
+    }
+
+    #[test]
+    fn dns_names_stay_bounded() {
+        let mut dns = DnsNames::new(100);
+        for i in 0..1000u32 {
+            let address = std::net::Ipv4Addr::from(i).to_string();
+            dns.learn(&resolution("x.example", &address, i64::from(i)));
+        }
+        assert!(dns.by_address.len() <= 100);
+        assert_eq!(dns_names(&dns, "0.0.3.231", 5000), ["x.example"]);
+        for i in 0..20 {
+            dns.learn(&resolution(&format!("n{i}.example"), "192.0.2.7", 10 + i));
+        }
+        assert_eq!(dns_names(&dns, "192.0.2.7", 100).len(), NAMES_PER_ADDRESS);
     }
 
     #[test]

@@ -120,7 +120,11 @@ mod tests {
             (5, 25, "last".to_string()),
         ];
         for capacity in [1, 2, 3, 7, 64] {
-            assert_eq!(collect(input, capacity, 100), expected, "buffer of {capacity}");
+            assert_eq!(
+                collect(input, capacity, 100),
+                expected,
+                "buffer of {capacity}"
+            );
         }
     }
 

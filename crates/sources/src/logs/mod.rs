@@ -175,7 +175,9 @@ fn community_id_or_computed(written: Option<&str>, key: &ringfence_model::FlowKe
         Some(id)
             if id.len() == 30
                 && id.starts_with("1:")
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=:".contains(&b)) =>
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=:".contains(&b)) =>
         {
             id.to_owned()
         }

@@ -9,8 +9,9 @@
 //!   `community_id` when the event has it, else computed. The evidence reference is the flow
 //!   event's line. Other transports are counted, not reported.
 //! - `tls` `sni` → `Sni`, `quic` `sni` → `QuicSni`, `http` `hostname` → `HttpHost` and the `url`
-//!   of a `CONNECT` → `HttpConnect`: names for the flow with the same `flow_id`. Suricata writes
-//!   them before the flow event (written when the flow ends); they wait in a bounded table.
+//!   of a `CONNECT` → `HttpConnect` (see `connect_target`): names for the flow with the same
+//!   `flow_id`. Suricata writes them before the flow event (written when the flow ends); they
+//!   wait in a bounded table.
 //! - `dns` responses → a [`Resolution`](ringfence_model::Resolution) per answered question (v1
 //!   per-record events, v2 and v3 `answers` or `grouped`), and `Dns` names for later flows to
 //!   those addresses.
@@ -139,9 +140,7 @@ impl EveReader {
             Some("http") => {
                 let http = event.http.as_ref();
                 let host = http.and_then(|h| h.hostname.as_deref());
-                let connect = http
-                    .filter(|h| h.http_method.as_deref() == Some("CONNECT"))
-                    .and_then(|h| h.url.as_deref());
+                let connect = http.and_then(connect_target);
                 self.name(
                     event.flow_id,
                     &[(host, AppName::HttpHost), (connect, AppName::HttpConnect)],
@@ -237,7 +236,11 @@ impl EveReader {
         if !dns::is_response(dns) {
             return;
         }
-        let Some(time) = event.timestamp.as_deref().and_then(|t| iso8601(t.as_bytes())) else {
+        let Some(time) = event
+            .timestamp
+            .as_deref()
+            .and_then(|t| iso8601(t.as_bytes()))
+        else {
             reading.bad_record(
                 LinePosition {
                     number: reference.record,
@@ -313,6 +316,17 @@ impl EveReader {
         if dropped == 0 && self.pending.dropped_for(self.evidence) > 0 {
             super::note_first_drop(reading, at, self.options.max_pending);
         }
+    }
+}
+
+/// The target of a `CONNECT` request. Without extended HTTP logging EVE has no method, but an
+/// authority-form target (`host:port`, no path, no scheme) is a CONNECT's (RFC 9112 §3.2.3).
+fn connect_target<'h>(http: &'h event::Http<'_>) -> Option<&'h str> {
+    let url = http.url.as_deref()?;
+    let authority_form = !url.starts_with('/') && !url.contains("://") && url != "*";
+    match http.http_method.as_deref() {
+        Some(method) => method.eq_ignore_ascii_case("CONNECT").then_some(url),
+        None => authority_form.then_some(url),
     }
 }
 

@@ -15,8 +15,8 @@ use super::record::{
 use crate::logs::join::AppName;
 use crate::logs::time::{decimal_seconds_nanos, float_seconds_nanos, iso8601};
 use ringfence_model::Transport;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
@@ -283,8 +283,7 @@ impl<'a> JsonRecord<'a> {
             LogPath::Dns
         } else if self.client_initial_dcid.is_some() || self.client_protocol.is_some() {
             LogPath::Quic
-        } else if self.trans_depth.is_some() || self.status_code.is_some() || has(&self.method)
-        {
+        } else if self.trans_depth.is_some() || self.status_code.is_some() || has(&self.method) {
             LogPath::Http
         } else if has(&self.server_name) {
             LogPath::Ssl
@@ -490,7 +489,10 @@ mod tests {
         assert_eq!(d.min_ttl, Some(723));
         let names = |line: &[u8]| match record(line, LogPath::Other) {
             Ok(Record::Names { uid, names }) => {
-                format!("{uid} {:?}", names.iter().map(|(n, k)| (&**n, *k)).collect::<Vec<_>>())
+                format!(
+                    "{uid} {:?}",
+                    names.iter().map(|(n, k)| (&**n, *k)).collect::<Vec<_>>()
+                )
             }
             _ => "not names".into(),
         };

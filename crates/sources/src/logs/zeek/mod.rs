@@ -86,8 +86,7 @@ pub fn read_set_with(
         .into_iter()
         .enumerate()
         .map(|(i, mut stream)| {
-            let evidence =
-                first_evidence.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+            let evidence = first_evidence.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
             let conn = holds_connections(&mut stream);
             (evidence, conn, stream)
         })
@@ -189,8 +188,9 @@ impl ZeekJoin {
         match record {
             Record::Conn(conn) => {
                 let first_seen = Timestamp::from_nanos(conn.ts);
-                let last_seen =
-                    Timestamp::from_nanos(conn.ts.saturating_add(conn.duration.unwrap_or(0).max(0)));
+                let last_seen = Timestamp::from_nanos(
+                    conn.ts.saturating_add(conn.duration.unwrap_or(0).max(0)),
+                );
                 let waiting = conn
                     .uid
                     .as_deref()

@@ -137,11 +137,7 @@ pub(crate) fn tls_kind(version: Option<&[u8]>) -> AppName {
 }
 
 /// Both ends of a connection record.
-pub(crate) fn flow_key(
-    transport: Transport,
-    orig: (IpAddr, u16),
-    resp: (IpAddr, u16),
-) -> FlowKey {
+pub(crate) fn flow_key(transport: Transport, orig: (IpAddr, u16), resp: (IpAddr, u16)) -> FlowKey {
     FlowKey {
         transport,
         orig_addr: orig.0,
@@ -169,7 +165,10 @@ mod tests {
             LogPath::from_file_name("/var/zeek/2024-01-01/dns.04:00:00-05:00:00.log.gz"),
             LogPath::Dns
         );
-        assert_eq!(LogPath::from_file_name("C:\\logs\\SSL_1.json"), LogPath::Ssl);
+        assert_eq!(
+            LogPath::from_file_name("C:\\logs\\SSL_1.json"),
+            LogPath::Ssl
+        );
         assert_eq!(LogPath::from_file_name("-"), LogPath::Other);
         assert_eq!(LogPath::from_file_name("x509.log"), LogPath::Other);
     }

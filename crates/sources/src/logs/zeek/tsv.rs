@@ -501,7 +501,9 @@ fn text_of(value: &[u8]) -> Result<Cow<'_, str>, String> {
     };
     match bytes {
         Cow::Borrowed(b) => std::str::from_utf8(b).map(Cow::Borrowed),
-        Cow::Owned(v) => String::from_utf8(v).map(Cow::Owned).map_err(|e| e.utf8_error()),
+        Cow::Owned(v) => String::from_utf8(v)
+            .map(Cow::Owned)
+            .map_err(|e| e.utf8_error()),
     }
     .map_err(|_| "not UTF-8".to_string())
 }
