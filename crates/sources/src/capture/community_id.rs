@@ -35,7 +35,10 @@ pub fn community_id_with_seed(key: &FlowKey, seed: u16) -> String {
     hasher.update([key.transport.ip_protocol(), 0]);
     hasher.update(first.1.to_be_bytes());
     hasher.update(second.1.to_be_bytes());
-    format!("1:{}", STANDARD.encode(hasher.finalize()))
+    let mut id = String::with_capacity(30);
+    id.push_str("1:");
+    STANDARD.encode_string(hasher.finalize(), &mut id);
+    id
 }
 
 fn update_with_addr(hasher: &mut Sha1, addr: IpAddr) {

@@ -266,10 +266,10 @@ impl DnsNames {
                 && first_seen.nanos().saturating_sub(a.last.nanos()) <= ANSWER_HORIZON_NANOS
         });
         for label in answered_before {
-            let name = normalise_name(&label.query);
-            if names.len() < MAX_NAMES && !names.iter().any(|n| n.name == name) {
+            // Already normalised by `Answered`.
+            if names.len() < MAX_NAMES && !names.iter().any(|n| n.name == label.query) {
                 names.push(LearnedName {
-                    name,
+                    name: label.query.clone(),
                     source: NameSource::Dns,
                     cname_chain: label.cname_chain.clone(),
                 });
@@ -289,7 +289,9 @@ impl DnsNames {
                 });
             }
         }
-        names.sort();
+        if names.len() > 1 {
+            names.sort();
+        }
         names
     }
 }

@@ -35,6 +35,7 @@ pub mod eve;
 pub mod matching;
 pub mod zeek;
 
+mod address;
 mod answers;
 mod join;
 mod lines;

@@ -15,7 +15,8 @@ pub(crate) fn decimal_seconds_nanos(text: &[u8]) -> Option<i64> {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
-    let (whole, fraction) = match memchr::memchr(b'.', text) {
+    // Short text: a plain scan beats setting up a SIMD search.
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
         Some(dot) => (text.get(..dot)?, text.get(dot + 1..)?),
         None => (text, &b""[..]),
     };
