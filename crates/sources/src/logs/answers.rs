@@ -67,7 +67,7 @@ pub(crate) struct Answered<'a> {
 impl Answered<'_> {
     /// From records with owner names: follows the CNAMEs from the query, then takes the address
     /// records of the last name.
-    pub(crate) fn from_records(&self, records: &[AnswerRecord]) -> Option<Resolution> {
+    pub(crate) fn resolve_records(&self, records: &[AnswerRecord]) -> Option<Resolution> {
         let query = normalise_name(self.query);
         if query.is_empty() {
             return None;
@@ -102,7 +102,7 @@ impl Answered<'_> {
 
     /// From Zeek's answer list, which has the data of each record but not its owner: in a
     /// response to an A or AAAA question, the names are the CNAME targets, in order.
-    pub(crate) fn from_flat<'s>(
+    pub(crate) fn resolve_flat<'s>(
         &self,
         answers: impl Iterator<Item = &'s str>,
         min_ttl: Option<u32>,
@@ -183,7 +183,7 @@ mod tests {
             AnswerRecord::new("other.example", RecordType::A, "192.0.2.1", 5),
         ];
         let r = answered("central.sophos.com")
-            .from_records(&records)
+            .resolve_records(&records)
             .unwrap();
         assert_eq!(r.query, "central.sophos.com");
         assert_eq!(r.cname_chain, ["elb.sophos.com"]);
@@ -203,10 +203,10 @@ mod tests {
             AnswerRecord::new("a.example", RecordType::Cname, "b.example", 1),
             AnswerRecord::new("b.example", RecordType::Cname, "a.example", 1),
         ];
-        let r = answered("a.example").from_records(&records).unwrap();
+        let r = answered("a.example").resolve_records(&records).unwrap();
         assert_eq!(r.cname_chain, ["b.example"]);
-        assert!(answered("a.example").from_records(&[]).is_none());
-        assert!(answered("").from_records(&records).is_none());
+        assert!(answered("a.example").resolve_records(&[]).is_none());
+        assert!(answered("").resolve_records(&records).is_none());
     }
 
     #[test]
@@ -217,7 +217,7 @@ mod tests {
             "208.80.152.2",
         ];
         let r = answered("META.wikimedia.org")
-            .from_flat(answers.into_iter(), Some(593))
+            .resolve_flat(answers.into_iter(), Some(593))
             .unwrap();
         assert_eq!(r.query, "meta.wikimedia.org");
         assert_eq!(

@@ -11,7 +11,6 @@
 use crate::capture::{host_of, normalise_name};
 use foldhash::HashMap;
 use ringfence_model::{LearnedName, NameSource, Resolution, Timestamp, Transport};
-use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -88,47 +87,38 @@ impl<K: Hash + Eq + Clone> PendingNames<K> {
     }
 
     /// Adds `raw` (as the log wrote it) for `key`; returns false when it normalises to nothing.
-    pub(crate) fn add<Q>(&mut self, key: &Q, raw: &str, kind: AppName, evidence: u32) -> bool
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
-    {
+    pub(crate) fn add(&mut self, key: &K, raw: &str, kind: AppName, evidence: u32) -> bool {
         let name = kind.normalise(raw);
         if name.is_empty() {
             return false;
         }
-        if !self.entries.contains_key(key) {
-            if self.entries.len() >= self.capacity {
-                self.drop_oldest(evidence);
-            }
-            let sequence = self.next_sequence;
-            self.next_sequence += 1;
-            self.order.push_back((sequence, key.to_owned()));
-            self.entries.insert(
-                key.to_owned(),
-                Entry {
-                    sequence,
-                    evidence,
-                    names: Vec::new(),
-                },
-            );
-            self.compact();
-        }
+        let pending = PendingName { name, kind };
         if let Some(entry) = self.entries.get_mut(key) {
-            let pending = PendingName { name, kind };
             if entry.names.len() < MAX_NAMES && !entry.names.contains(&pending) {
                 entry.names.push(pending);
             }
+            return true;
         }
+        if self.entries.len() >= self.capacity {
+            self.drop_oldest(evidence);
+        }
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        self.order.push_back((sequence, key.clone()));
+        self.entries.insert(
+            key.clone(),
+            Entry {
+                sequence,
+                evidence,
+                names: vec![pending],
+            },
+        );
+        self.compact();
         true
     }
 
     /// The names waiting for `key`, which stops waiting.
-    pub(crate) fn take<Q>(&mut self, key: &Q) -> Vec<PendingName>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
+    pub(crate) fn take(&mut self, key: &K) -> Vec<PendingName> {
         self.entries
             .remove(key)
             .map(|entry| entry.names)
@@ -323,7 +313,7 @@ mod tests {
     #[test]
     fn tls_names_on_udp_are_quic_sni_and_http_authorities_lose_their_port() {
         let mut pending: PendingNames<String> = PendingNames::new(8);
-        let uid = "C1";
+        let uid = &"C1".to_string();
         pending.add(uid, "Example.COM.", AppName::Tls, 0);
         pending.add(uid, "example.com", AppName::Quic, 0);
         pending.add(uid, "example.com:8080", AppName::HttpHost, 0);

@@ -64,12 +64,18 @@ pub fn read_with(
             return;
         }
         reading.outcome.records += 1;
-        match serde_json::from_slice::<Event<'_>>(line) {
+        // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
+        let Ok(line) = std::str::from_utf8(line) else {
+            eve.flush_v1(reading, sink);
+            reading.bad_record(at, "invalid EVE event: not UTF-8");
+            return;
+        };
+        match serde_json::from_str::<Event<'_>>(line) {
             Ok(event) => eve.event(event, reading, at, sink),
             Err(error) => {
                 eve.flush_v1(reading, sink);
                 // A broken event of a kind ringfence does not read is not a problem.
-                match serde_json::from_slice::<EventType<'_>>(line) {
+                match serde_json::from_str::<EventType<'_>>(line) {
                     Ok(EventType {
                         event_type: Some(kind),
                     }) if !READ_TYPES.contains(&&*kind) => reading.outcome.other_records += 1,
@@ -267,7 +273,7 @@ impl EveReader {
             time,
             evidence: reference,
         };
-        if let Some(resolution) = answered.from_records(&records) {
+        if let Some(resolution) = answered.resolve_records(&records) {
             self.resolved(resolution, reading, sink);
         }
     }
@@ -281,7 +287,7 @@ impl EveReader {
             time: v1.time,
             evidence: v1.evidence,
         };
-        if let Some(resolution) = answered.from_records(&v1.records) {
+        if let Some(resolution) = answered.resolve_records(&v1.records) {
             self.resolved(resolution, reading, sink);
         }
     }

@@ -242,8 +242,10 @@ struct JsonRecord<'a> {
 
 /// Reads one JSON line; `hint` is the log the file name suggests.
 pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
+    // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
+    let line = std::str::from_utf8(line).map_err(|_| "invalid JSON: not UTF-8".to_string())?;
     let json: JsonRecord<'_> =
-        serde_json::from_slice(line).map_err(|e| format!("invalid JSON: {e}"))?;
+        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     match json.path_of(hint) {
         LogPath::Conn => json.conn(),
         LogPath::Dns => json.dns(),
@@ -266,7 +268,8 @@ pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
 
 /// The log a JSON line belongs to, from its `_path` or its keys (for sorting files before reading).
 pub(crate) fn path_of_line(line: &[u8], hint: LogPath) -> Option<LogPath> {
-    serde_json::from_slice::<JsonRecord<'_>>(line)
+    let line = std::str::from_utf8(line).ok()?;
+    serde_json::from_str::<JsonRecord<'_>>(line)
         .ok()
         .map(|json| json.path_of(hint))
 }

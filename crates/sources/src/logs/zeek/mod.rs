@@ -23,6 +23,7 @@
 mod json;
 mod record;
 mod tsv;
+mod uid;
 
 use super::answers::Answered;
 use super::join::{DnsNames, PendingNames};
@@ -33,6 +34,7 @@ use crate::input::EvidenceStream;
 use record::{LogPath, Record};
 use ringfence_model::{Connection, EvidenceKind, EvidenceRef, Timestamp};
 use tsv::{TsvLine, TsvState};
+use uid::Uid;
 
 /// True when the first bytes look like a Zeek log: a TSV header block (`#separator`), or a JSON
 /// object with Zeek's `ts` and `uid` or `id.orig_h` keys.
@@ -128,7 +130,7 @@ fn holds_connections(stream: &mut EvidenceStream) -> bool {
 /// What is kept across the files of a set: names waiting for their connection, DNS answers.
 struct ZeekJoin {
     options: LogOptions,
-    pending: PendingNames<String>,
+    pending: PendingNames<Uid>,
     dns: DnsNames,
 }
 
@@ -194,7 +196,7 @@ impl ZeekJoin {
                 let waiting = conn
                     .uid
                     .as_deref()
-                    .map(|uid| self.pending.take(uid))
+                    .map(|uid| self.pending.take(&Uid::new(uid)))
                     .unwrap_or_default();
                 let names = self.dns.connection_names(
                     conn.key.resp_addr,
@@ -232,7 +234,7 @@ impl ZeekJoin {
                     evidence: reference,
                 };
                 if let Some(resolution) =
-                    answered.from_flat(dns.answers.iter().map(|a| &**a), dns.min_ttl)
+                    answered.resolve_flat(dns.answers.iter().map(|a| &**a), dns.min_ttl)
                 {
                     self.dns.learn(&resolution);
                     reading.outcome.resolutions += 1;
@@ -242,8 +244,9 @@ impl ZeekJoin {
             Record::NoAnswer => {}
             Record::Names { uid, names } => {
                 let dropped = self.pending.dropped_for(evidence);
+                let uid = Uid::new(&uid);
                 for (name, kind) in names {
-                    if self.pending.add(&*uid, &name, kind, evidence) {
+                    if self.pending.add(&uid, &name, kind, evidence) {
                         reading.outcome.names += 1;
                     }
                 }

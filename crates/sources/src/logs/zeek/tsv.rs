@@ -756,7 +756,7 @@ mod tests {
             for separator in [b'\t', 0u8, 0xff, b','] {
                 let line: Vec<u8> = (0..length)
                     .map(|i: usize| {
-                        if i % 3 == 1 || i % 7 == 0 {
+                        if i % 3 == 1 || i.is_multiple_of(7) {
                             separator
                         } else {
                             b'a' + (i % 26) as u8
