@@ -297,3 +297,45 @@ fn names_join_their_flow_and_other_events_are_counted() {
         3_500_000_000
     );
 }
+
+#[test]
+fn rotated_files_read_as_a_set_join_across_files_in_time_order() {
+    let text = decompressed_fixture();
+    // Cut after the first tls event whose flow event comes later: the join must cross the files.
+    let tls = text
+        .windows(20)
+        .position(|w| w == br#""event_type":"tls","#)
+        .unwrap();
+    let cut = tls + text[tls..].iter().position(|&b| b == b'\n').unwrap() + 1;
+    let (older, newer) = (text[..cut].to_vec(), text[cut..].to_vec());
+    let mut collected = Collected::default();
+    // logrotate's order: the current file first, the older one after it.
+    let outcomes = eve::read_set(
+        vec![stream("eve.json", newer), stream("eve.json.1", older)],
+        5,
+        &mut collected,
+    );
+    let (whole, _) = read_fixture();
+    let strip = |connections: &[Connection]| -> Vec<(String, Vec<ringfence_model::LearnedName>)> {
+        connections
+            .iter()
+            .map(|c| (c.community_id.clone(), c.names.clone()))
+            .collect()
+    };
+    assert_eq!(strip(&collected.connections), strip(&whole.connections));
+    assert_eq!(collected.resolutions.len(), whole.resolutions.len());
+    assert_eq!(outcomes[0].evidence.path, "eve.json");
+    assert_eq!(outcomes[1].evidence.path, "eve.json.1");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.unjoined == 0 && o.problems.count == 0)
+    );
+    assert!(
+        collected
+            .connections
+            .iter()
+            .all(|c| c.evidence.evidence == 5)
+    );
+    assert!(outcomes[1].names > 0 && outcomes[1].connections == 0);
+}

@@ -91,7 +91,7 @@ pub struct ReadOutcome {
 /// The reading of one stream in progress: its problems and counts.
 struct Reading {
     problems: Problems,
-    outcome: Counts,
+    counts: Counts,
 }
 
 #[derive(Default)]
@@ -108,7 +108,7 @@ impl Reading {
     fn new(stream: &EvidenceStream) -> Reading {
         Reading {
             problems: Problems::new(stream.label()),
-            outcome: Counts::default(),
+            counts: Counts::default(),
         }
     }
 
@@ -153,7 +153,7 @@ impl Reading {
         problems.kept.extend(at_end.kept);
         problems.kept.sort_by_key(|p| p.offset);
         problems.kept.truncate(MAX_KEPT_PROBLEMS);
-        let counts = self.outcome;
+        let counts = self.counts;
         ReadOutcome {
             evidence,
             problems,

@@ -29,7 +29,9 @@ use crate::capture::ObservationSink;
 use crate::input::EvidenceStream;
 use dns::V1Response;
 use event::{Event, EventType};
-use ringfence_model::{Connection, EvidenceKind, EvidenceRef, FlowKey, TcpState, Transport};
+use ringfence_model::{
+    Connection, EvidenceKind, EvidenceRef, FlowKey, TcpState, Timestamp, Transport,
+};
 use std::net::IpAddr;
 
 /// True when the first line is a JSON object with EVE's `event_type` and `timestamp`.
@@ -41,54 +43,63 @@ pub fn looks_like(head: &[u8]) -> bool {
 
 /// Reads one EVE file to the end.
 pub fn read(stream: EvidenceStream, evidence: u32, sink: &mut dyn ObservationSink) -> ReadOutcome {
-    read_with(stream, evidence, sink, LogOptions::default())
+    let mut eve = EveReader::new(LogOptions::default(), evidence);
+    let mut stream = stream;
+    let reading = eve.read_stream(&mut stream, sink);
+    let unjoined = eve.pending.waiting_by_evidence();
+    eve.outcome(reading, stream, evidence, &unjoined)
 }
 
-/// [`read`] with other bounds.
-pub fn read_with(
-    mut stream: EvidenceStream,
-    evidence: u32,
+/// Reads the EVE files of one sensor (a log and its rotated parts, in any order) with one join
+/// state, so a flow whose application events and flow event landed in different files still gets
+/// its names. The files are read in the order of their first event's timestamp (logrotate's
+/// `eve.json.1` is older than `eve.json`); evidence numbers and outcomes follow the given order.
+pub fn read_set(
+    streams: Vec<EvidenceStream>,
+    first_evidence: u32,
+    sink: &mut dyn ObservationSink,
+) -> Vec<ReadOutcome> {
+    read_set_with(streams, first_evidence, sink, LogOptions::default())
+}
+
+/// [`read_set`] with other bounds.
+pub fn read_set_with(
+    streams: Vec<EvidenceStream>,
+    first_evidence: u32,
     sink: &mut dyn ObservationSink,
     options: LogOptions,
-) -> ReadOutcome {
-    let mut eve = EveReader {
-        options,
-        evidence,
-        pending: PendingNames::new(options.max_pending),
-        dns: DnsNames::new(options.max_dns_addresses),
-        v1: None,
-    };
-    let mut reading = Reading::new(&stream);
-    reading.lines(&mut stream, options.max_line, |reading, at, line| {
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        reading.outcome.records += 1;
-        // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
-        let Ok(line) = std::str::from_utf8(line) else {
-            eve.flush_v1(reading, sink);
-            reading.bad_record(at, "invalid EVE event: not UTF-8");
-            return;
-        };
-        match serde_json::from_str::<Event<'_>>(line) {
-            Ok(event) => eve.event(event, reading, at, sink),
-            Err(error) => {
-                eve.flush_v1(reading, sink);
-                // A broken event of a kind ringfence does not read is not a problem.
-                match serde_json::from_str::<EventType<'_>>(line) {
-                    Ok(EventType {
-                        event_type: Some(kind),
-                    }) if !READ_TYPES.contains(&&*kind) => reading.outcome.other_records += 1,
-                    _ => reading.bad_record(at, format!("invalid EVE event: {error}")),
-                }
-            }
-        }
-    });
-    eve.flush_v1(&mut reading, sink);
+) -> Vec<ReadOutcome> {
+    let mut numbered: Vec<(u32, Option<Timestamp>, EvidenceStream)> = streams
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut stream)| {
+            let evidence = first_evidence.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+            let first = first_timestamp(&mut stream);
+            (evidence, first, stream)
+        })
+        .collect();
+    // A stable sort: files whose first event has no readable time keep their place up front.
+    numbered.sort_by_key(|(_, first, _)| *first);
+    let mut eve = EveReader::new(options, first_evidence);
+    let mut read: Vec<(u32, Reading, EvidenceStream)> = Vec::with_capacity(numbered.len());
+    for (evidence, _, mut stream) in numbered {
+        eve.evidence = evidence;
+        let reading = eve.read_stream(&mut stream, sink);
+        read.push((evidence, reading, stream));
+    }
+    read.sort_by_key(|(evidence, _, _)| *evidence);
     let unjoined = eve.pending.waiting_by_evidence();
-    let unjoined = unjoined.get(&evidence).copied().unwrap_or(0);
-    let dropped = eve.pending.dropped_for(evidence);
-    reading.finish(stream, EvidenceKind::SuricataEve, unjoined, dropped)
+    read.into_iter()
+        .map(|(evidence, reading, stream)| eve.outcome(reading, stream, evidence, &unjoined))
+        .collect()
+}
+
+/// The time of a stream's first event, from the bytes already buffered.
+fn first_timestamp(stream: &mut EvidenceStream) -> Option<Timestamp> {
+    let head = stream.reader().fill_buf().ok()?;
+    let line = std::str::from_utf8(first_line(head)).ok()?;
+    let event: Event<'_> = serde_json::from_str(line).ok()?;
+    iso8601(event.timestamp?.as_bytes())
 }
 
 const READ_TYPES: [&str; 5] = ["flow", "dns", "tls", "http", "quic"];
@@ -103,6 +114,64 @@ struct EveReader {
 }
 
 impl EveReader {
+    fn new(options: LogOptions, evidence: u32) -> EveReader {
+        EveReader {
+            options,
+            evidence,
+            pending: PendingNames::new(options.max_pending),
+            dns: DnsNames::new(options.max_dns_addresses),
+            v1: None,
+        }
+    }
+
+    fn outcome(
+        &self,
+        reading: Reading,
+        stream: EvidenceStream,
+        evidence: u32,
+        unjoined: &foldhash::HashMap<u32, u64>,
+    ) -> ReadOutcome {
+        let waiting = unjoined.get(&evidence).copied().unwrap_or(0);
+        let dropped = self.pending.dropped_for(evidence);
+        reading.finish(stream, EvidenceKind::SuricataEve, waiting, dropped)
+    }
+
+    fn read_stream(
+        &mut self,
+        stream: &mut EvidenceStream,
+        sink: &mut dyn ObservationSink,
+    ) -> Reading {
+        let mut reading = Reading::new(stream);
+        reading.lines(stream, self.options.max_line, |reading, at, line| {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                return;
+            }
+            reading.counts.records += 1;
+            // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
+            let Ok(line) = std::str::from_utf8(line) else {
+                self.flush_v1(reading, sink);
+                reading.bad_record(at, "invalid EVE event: not UTF-8");
+                return;
+            };
+            match serde_json::from_str::<Event<'_>>(line) {
+                Ok(event) => self.event(event, reading, at, sink),
+                Err(error) => {
+                    self.flush_v1(reading, sink);
+                    // A broken event of a kind ringfence does not read is not a problem.
+                    match serde_json::from_str::<EventType<'_>>(line) {
+                        Ok(EventType {
+                            event_type: Some(kind),
+                        }) if !READ_TYPES.contains(&&*kind) => reading.counts.other_records += 1,
+                        _ => reading.bad_record(at, format!("invalid EVE event: {error}")),
+                    }
+                }
+            }
+        });
+        // A v1 response does not continue into the next file.
+        self.flush_v1(&mut reading, sink);
+        reading
+    }
+
     fn event(
         &mut self,
         event: Event<'_>,
@@ -128,10 +197,10 @@ impl EveReader {
         match event.event_type.as_deref() {
             Some("flow") => match self.connection(&event, reference) {
                 Ok(Some(connection)) => {
-                    reading.outcome.connections += 1;
+                    reading.counts.connections += 1;
                     sink.connection(connection);
                 }
-                Ok(None) => reading.outcome.other_transports += 1,
+                Ok(None) => reading.counts.other_transports += 1,
                 Err(reason) => reading.bad_record(at, reason),
             },
             Some("dns") => self.dns(&event, reference, reading, sink),
@@ -154,7 +223,7 @@ impl EveReader {
                     at,
                 );
             }
-            _ => reading.outcome.other_records += 1,
+            _ => reading.counts.other_records += 1,
         }
     }
 
@@ -299,7 +368,7 @@ impl EveReader {
         sink: &mut dyn ObservationSink,
     ) {
         self.dns.learn(&resolution);
-        reading.outcome.resolutions += 1;
+        reading.counts.resolutions += 1;
         sink.resolution(resolution);
     }
 
@@ -316,7 +385,7 @@ impl EveReader {
             if let Some(name) = name
                 && self.pending.add(&flow_id, name, *kind, self.evidence)
             {
-                reading.outcome.names += 1;
+                reading.counts.names += 1;
             }
         }
         if dropped == 0 && self.pending.dropped_for(self.evidence) > 0 {

@@ -163,7 +163,7 @@ impl ZeekJoin {
                 })
             };
             if is_record {
-                reading.outcome.records += 1;
+                reading.counts.records += 1;
             }
             match parsed {
                 Ok(Some(record)) => self.apply(record, reading, at, evidence, sink),
@@ -204,7 +204,7 @@ impl ZeekJoin {
                     conn.key.transport,
                     waiting,
                 );
-                reading.outcome.connections += 1;
+                reading.counts.connections += 1;
                 sink.connection(Connection {
                     community_id: community_id_or_computed(conn.community_id.as_deref(), &conn.key),
                     key: conn.key,
@@ -226,7 +226,7 @@ impl ZeekJoin {
                     evidence: reference,
                 });
             }
-            Record::OtherTransport => reading.outcome.other_transports += 1,
+            Record::OtherTransport => reading.counts.other_transports += 1,
             Record::Dns(dns) => {
                 let answered = Answered {
                     query: &dns.query,
@@ -237,7 +237,7 @@ impl ZeekJoin {
                     answered.resolve_flat(dns.answers.iter().map(|a| &**a), dns.min_ttl)
                 {
                     self.dns.learn(&resolution);
-                    reading.outcome.resolutions += 1;
+                    reading.counts.resolutions += 1;
                     sink.resolution(resolution);
                 }
             }
@@ -247,14 +247,14 @@ impl ZeekJoin {
                 let uid = Uid::new(&uid);
                 for (name, kind) in names {
                     if self.pending.add(&uid, &name, kind, evidence) {
-                        reading.outcome.names += 1;
+                        reading.counts.names += 1;
                     }
                 }
                 if dropped == 0 && self.pending.dropped_for(evidence) > 0 {
                     super::note_first_drop(reading, at, self.options.max_pending);
                 }
             }
-            Record::Other => reading.outcome.other_records += 1,
+            Record::Other => reading.counts.other_records += 1,
         }
     }
 
