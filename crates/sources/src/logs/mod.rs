@@ -12,12 +12,15 @@
 //!   HTTP Host, HTTP CONNECT target). They wait in a bounded table (`LogOptions::max_pending`
 //!   identifiers; when full, the identifier waiting longest is dropped, counted, and reported as
 //!   a problem). Suricata writes a flow's application events before its flow event (the flow
-//!   event is written when the flow ends), so one pass over an EVE file joins them. Zeek writes
+//!   event is written when the flow ends), so one pass over an EVE file joins them, and
+//!   [`eve::read_set`] reads a log's rotated parts in time order with one table. Zeek writes
 //!   each log to its own file, so [`zeek::read_set`] reads the files without connection records
 //!   first and the conn logs last; [`zeek::read`] reads one file alone.
 //! - the names DNS answers gave for its responder's address at or before its first packet
-//!   (`NameSource::Dns`, with the CNAME chain), exactly as the capture engine labels connections.
-//!   Each answer is also sent on as a [`Resolution`](ringfence_model::Resolution).
+//!   (`NameSource::Dns`, with the CNAME chain), as the capture engine labels connections. Logs
+//!   write a connection when it ends, after later answers, so each name labels the connections
+//!   from its first answer to a day after its last. Each answer is also sent on as a
+//!   [`Resolution`](ringfence_model::Resolution).
 //!
 //! Names are normalised as the capture engine normalises them (lower case, no trailing dot, no
 //! port on an HTTP authority), so a log's connection and a capture's connection of the same flow
@@ -26,10 +29,13 @@
 //! # Reading
 //!
 //! Lines are streamed with bounded memory: a line longer than `LogOptions::max_line` is a problem
-//! and is skipped without being held. A record that cannot be read (wrong field count, bad
-//! address, invalid JSON, absurd number) is a problem naming the byte offset of its line; the rest
-//! of the input is still read. Records of other kinds (other Zeek logs, other EVE event types)
-//! and connections of other transports (ICMP, …) are counted, not reported as problems.
+//! and is skipped without being held. Besides the line, a reader holds only the two bounded
+//! tables (names waiting, `LogOptions::max_pending` identifiers; DNS answers,
+//! `LogOptions::max_dns_addresses` addresses of at most 8 names each), whatever the input size.
+//! A record that cannot be read (wrong field count, bad address, invalid JSON, absurd number) is
+//! a problem naming the byte offset of its line; the rest of the input is still read. Records of
+//! other kinds (other Zeek logs, other EVE event types) and connections of other transports
+//! (ICMP, …) are counted, not reported as problems.
 
 pub mod eve;
 pub mod matching;
