@@ -302,9 +302,10 @@ fn names_join_their_flow_and_other_events_are_counted() {
 fn rotated_files_read_as_a_set_join_across_files_in_time_order() {
     let text = decompressed_fixture();
     // Cut after the first tls event whose flow event comes later: the join must cross the files.
+    let pattern = br#""event_type":"tls","#;
     let tls = text
-        .windows(20)
-        .position(|w| w == br#""event_type":"tls","#)
+        .windows(pattern.len())
+        .position(|w| w == pattern)
         .unwrap();
     let cut = tls + text[tls..].iter().position(|&b| b == b'\n').unwrap() + 1;
     let (older, newer) = (text[..cut].to_vec(), text[cut..].to_vec());
