@@ -20,6 +20,7 @@
 mod dns;
 mod event;
 
+use super::address::parse_address;
 use super::answers::Answered;
 use super::join::{AppName, DnsNames, PendingNames};
 use super::lines::LinePosition;
@@ -240,7 +241,7 @@ impl EveReader {
         };
         let address = |value: Option<&str>, name: &str| -> Result<IpAddr, String> {
             value
-                .and_then(|v| v.parse().ok())
+                .and_then(|v| parse_address(v.as_bytes()))
                 .ok_or_else(|| format!("{name} is not an address: {value:?}"))
         };
         let port = |value: Option<u16>, name: &str| value.ok_or(format!("{name} is missing"));

@@ -12,6 +12,7 @@ use super::record::{
     ConnRecord, DnsRecord, LogPath, Record, asks_for_addresses, flow_key, min_ttl, tcp_state,
     tls_kind, transport,
 };
+use crate::logs::address::parse_address;
 use crate::logs::join::AppName;
 use crate::logs::time::{decimal_seconds_nanos, float_seconds_nanos, iso8601};
 use ringfence_model::Transport;
@@ -442,7 +443,7 @@ fn port(value: &Loose<'_>, name: &str) -> Result<u16, String> {
 
 fn address(value: &Loose<'_>, name: &str) -> Result<IpAddr, String> {
     text(value)
-        .and_then(|t| t.parse().ok())
+        .and_then(|t| parse_address(t.as_bytes()))
         .ok_or_else(|| format!("{name} is not an address: {value:?}"))
 }
 

@@ -19,8 +19,8 @@ use ringfence_model::Transport;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// The fields ringfence reads, by position in [`FIELD_NAMES`].
-#[derive(Clone, Copy)]
+/// The fields ringfence reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Ts,
     Uid,
@@ -51,35 +51,45 @@ enum Slot {
     Uri,
 }
 
-const FIELD_NAMES: [&str; 27] = [
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "proto",
-    "duration",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-    "orig_pkts",
-    "orig_ip_bytes",
-    "resp_pkts",
-    "resp_ip_bytes",
-    "community_id",
-    "rtt",
-    "query",
-    "qtype",
-    "qtype_name",
-    "answers",
-    "TTLs",
-    "server_name",
-    "version",
-    "host",
-    "method",
-    "uri",
+/// Each field's name in `#fields`, in the order of [`Slot`].
+const FIELDS: [(&str, Slot); 27] = [
+    ("ts", Slot::Ts),
+    ("uid", Slot::Uid),
+    ("id.orig_h", Slot::OrigH),
+    ("id.orig_p", Slot::OrigP),
+    ("id.resp_h", Slot::RespH),
+    ("id.resp_p", Slot::RespP),
+    ("proto", Slot::Proto),
+    ("duration", Slot::Duration),
+    ("orig_bytes", Slot::OrigBytes),
+    ("resp_bytes", Slot::RespBytes),
+    ("conn_state", Slot::ConnState),
+    ("orig_pkts", Slot::OrigPkts),
+    ("orig_ip_bytes", Slot::OrigIpBytes),
+    ("resp_pkts", Slot::RespPkts),
+    ("resp_ip_bytes", Slot::RespIpBytes),
+    ("community_id", Slot::CommunityId),
+    ("rtt", Slot::Rtt),
+    ("query", Slot::Query),
+    ("qtype", Slot::Qtype),
+    ("qtype_name", Slot::QtypeName),
+    ("answers", Slot::Answers),
+    ("TTLs", Slot::Ttls),
+    ("server_name", Slot::ServerName),
+    ("version", Slot::Version),
+    ("host", Slot::Host),
+    ("method", Slot::Method),
+    ("uri", Slot::Uri),
 ];
+
+impl Slot {
+    fn name(self) -> &'static str {
+        FIELDS
+            .iter()
+            .find(|(_, slot)| *slot == self)
+            .map_or("?", |(name, _)| name)
+    }
+}
 
 /// Fields without which a log's records cannot be read.
 fn required(path: LogPath) -> &'static [Slot] {
@@ -100,7 +110,7 @@ fn required(path: LogPath) -> &'static [Slot] {
 }
 
 /// The values of one line, by slot.
-type Values<'a> = [Option<&'a [u8]>; FIELD_NAMES.len()];
+type Values<'a> = [Option<&'a [u8]>; FIELDS.len()];
 
 /// What a line was.
 pub(crate) enum TsvLine<'a> {
@@ -152,11 +162,13 @@ impl TsvState {
         let Some(columns) = &self.columns else {
             return Err("a record before any #fields header".into());
         };
-        let mut values: Values<'a> = [None; FIELD_NAMES.len()];
+        let mut values: Values<'a> = [None; FIELDS.len()];
         let mut count = 0usize;
         let mut keep = |field: &'a [u8]| {
-            if let Some(Some(slot)) = columns.get(count) {
-                values[*slot as usize] = (field != self.unset_field.as_slice()).then_some(field);
+            if let Some(Some(slot)) = columns.get(count)
+                && let Some(value) = values.get_mut(*slot as usize)
+            {
+                *value = (field != self.unset_field.as_slice()).then_some(field);
             }
             count += 1;
         };
@@ -201,33 +213,34 @@ impl TsvState {
             .get(name.len().saturating_add(self.separator.len())..)
             .unwrap_or_default();
         match name {
-            b"#set_separator" => self.set_separator = unescape_all(value),
+            b"#set_separator" => {
+                self.set_separator = unescape_all(value);
+                if self.set_separator.is_empty() {
+                    self.set_separator = b",".to_vec();
+                    return Err("empty #set_separator: `,` is used".into());
+                }
+            }
             b"#empty_field" => self.empty_field = value.to_vec(),
             b"#unset_field" => self.unset_field = value.to_vec(),
             b"#path" => self.path = Some(LogPath::from_name(value)),
             b"#fields" => {
                 let columns = columns_of(parts);
                 let path = self.path();
-                let missing = required(path).iter().find(|slot| {
-                    !columns
-                        .iter()
-                        .any(|c| c.is_some_and(|s| s as usize == **slot as usize))
-                });
+                let missing = required(path)
+                    .iter()
+                    .find(|slot| !columns.contains(&Some(**slot)));
                 self.columns = Some(columns);
                 if let Some(slot) = missing {
                     // The block's records are counted as records of another log.
                     self.path = Some(LogPath::Other);
                     return Err(format!(
                         "#fields of a {path:?} log without {}: its records cannot be read",
-                        FIELD_NAMES[*slot as usize]
+                        slot.name()
                     ));
                 }
             }
             // #open, #close, #types, and comments.
             _ => {}
-        }
-        if self.set_separator.is_empty() {
-            return Err("empty #set_separator".into());
         }
         Ok(())
     }
@@ -241,46 +254,12 @@ impl TsvState {
 fn columns_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Vec<Option<Slot>> {
     names
         .map(|name| {
-            FIELD_NAMES
+            FIELDS
                 .iter()
-                .position(|known| known.as_bytes() == name)
-                .and_then(slot_at)
+                .find(|(known, _)| known.as_bytes() == name)
+                .map(|(_, slot)| *slot)
         })
         .collect()
-}
-
-fn slot_at(index: usize) -> Option<Slot> {
-    use Slot::*;
-    const SLOTS: [Slot; FIELD_NAMES.len()] = [
-        Ts,
-        Uid,
-        OrigH,
-        OrigP,
-        RespH,
-        RespP,
-        Proto,
-        Duration,
-        OrigBytes,
-        RespBytes,
-        ConnState,
-        OrigPkts,
-        OrigIpBytes,
-        RespPkts,
-        RespIpBytes,
-        CommunityId,
-        Rtt,
-        Query,
-        Qtype,
-        QtypeName,
-        Answers,
-        Ttls,
-        ServerName,
-        Version,
-        Host,
-        Method,
-        Uri,
-    ];
-    SLOTS.get(index).copied()
 }
 
 /// The values of one record with the header that explains them.
@@ -317,7 +296,7 @@ impl<'a> Parsed<'_, 'a> {
 
     fn required(&self, slot: Slot) -> Result<&'a [u8], String> {
         self.get(slot)
-            .ok_or_else(|| format!("{} is unset", FIELD_NAMES[slot as usize]))
+            .ok_or_else(|| format!("{} is unset", slot.name()))
     }
 
     fn conn(&self) -> Result<Record<'a>, String> {
@@ -408,7 +387,7 @@ impl<'a> Parsed<'_, 'a> {
             Some(value) if value == self.state.empty_field.as_slice() => Ok(None),
             Some(value) => text_of(value)
                 .map(Some)
-                .map_err(|e| format!("{}: {e}", FIELD_NAMES[slot as usize])),
+                .map_err(|e| format!("{}: {e}", slot.name())),
         }
     }
 
@@ -416,11 +395,7 @@ impl<'a> Parsed<'_, 'a> {
         match self.get(slot) {
             None => Ok(None),
             Some(value) => decimal_seconds_nanos(value).map(Some).ok_or_else(|| {
-                format!(
-                    "{} is not a time in seconds: {}",
-                    FIELD_NAMES[slot as usize],
-                    shown(value)
-                )
+                format!("{} is not a time in seconds: {}", slot.name(), shown(value))
             }),
         }
     }
@@ -428,13 +403,8 @@ impl<'a> Parsed<'_, 'a> {
     fn count(&self, slot: Slot) -> Result<u64, String> {
         match self.get(slot) {
             None => Ok(0),
-            Some(value) => parse_count(value).ok_or_else(|| {
-                format!(
-                    "{} is not a count: {}",
-                    FIELD_NAMES[slot as usize],
-                    shown(value)
-                )
-            }),
+            Some(value) => parse_count(value)
+                .ok_or_else(|| format!("{} is not a count: {}", slot.name(), shown(value))),
         }
     }
 
@@ -442,24 +412,13 @@ impl<'a> Parsed<'_, 'a> {
         let value = self.required(slot)?;
         parse_count(value)
             .and_then(|n| u16::try_from(n).ok())
-            .ok_or_else(|| {
-                format!(
-                    "{} is not a port: {}",
-                    FIELD_NAMES[slot as usize],
-                    shown(value)
-                )
-            })
+            .ok_or_else(|| format!("{} is not a port: {}", slot.name(), shown(value)))
     }
 
     fn address(&self, slot: Slot) -> Result<IpAddr, String> {
         let value = self.required(slot)?;
-        parse_address(value).ok_or_else(|| {
-            format!(
-                "{} is not an address: {}",
-                FIELD_NAMES[slot as usize],
-                shown(value)
-            )
-        })
+        parse_address(value)
+            .ok_or_else(|| format!("{} is not an address: {}", slot.name(), shown(value)))
     }
 }
 
