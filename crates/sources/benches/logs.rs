@@ -1,11 +1,16 @@
 //! Log readers end to end in memory (digest, line splitting, parsing, joining, observations):
 //! Zeek TSV and Zeek JSON logs (conn, dns and ssl logs read as a set) and Suricata EVE JSON (flow,
 //! dns, tls and http events), each about 32 MB, generated here from templates with a fixed seed.
-//! Reported in bytes of input per second on one core.
+//! Measured in CPU time of the benchmark thread (`cpu_time.rs`) and reported in MB of input per
+//! second per core: `cargo bench -p ringfence-sources --bench logs -- --measurement-time 3
+//! --warm-up-time 1`.
 
+#[path = "cpu_time.rs"]
+mod cpu_time;
 #[path = "logs_input.rs"]
 mod logs_input;
 
+use cpu_time::ThreadCpuTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logs_input::{Count, eve_json, zeek_json, zeek_tsv};
 use ringfence_sources::input::EvidenceStream;
@@ -18,7 +23,7 @@ fn stream(label: &str, bytes: &'static [u8]) -> EvidenceStream {
     EvidenceStream::from_reader(label, Box::new(Cursor::new(bytes))).expect("in-memory stream")
 }
 
-fn logs(c: &mut Criterion) {
+fn logs(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("logs");
     group.sample_size(10);
     for (name, files) in [("zeek_tsv", zeek_tsv()), ("zeek_json", zeek_json())] {
@@ -27,7 +32,7 @@ fn logs(c: &mut Criterion) {
             .map(|f| &*Box::leak(f.into_boxed_slice()))
             .collect();
         let total: usize = files.iter().map(|f| f.len()).sum();
-        group.throughput(Throughput::Bytes(total as u64));
+        group.throughput(Throughput::BytesDecimal(total as u64));
         group.bench_function(format!("{name}_{}MB", total >> 20), |b| {
             b.iter(|| {
                 let streams = ["conn.log", "dns.log", "ssl.log"]
@@ -43,7 +48,7 @@ fn logs(c: &mut Criterion) {
         });
     }
     let events: &'static [u8] = Box::leak(eve_json().into_boxed_slice());
-    group.throughput(Throughput::Bytes(events.len() as u64));
+    group.throughput(Throughput::BytesDecimal(events.len() as u64));
     group.bench_function(format!("eve_{}MB", events.len() >> 20), |b| {
         b.iter(|| {
             let mut count = Count::default();
@@ -55,5 +60,9 @@ fn logs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, logs);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = logs
+}
 criterion_main!(benches);

@@ -308,4 +308,3 @@ pub fn eve_json() -> Vec<u8> {
     }
     out.into_bytes()
 }
-
