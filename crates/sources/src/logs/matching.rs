@@ -55,3 +55,64 @@ pub fn match_by_community_id(logs: &[Connection], capture: &[Connection]) -> Com
     result.only_in_capture.sort_unstable();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ringfence_model::{EvidenceRef, FlowKey, Timestamp, Transport};
+
+    fn connection(port: u16, secs: i64, reversed: bool) -> Connection {
+        let key = FlowKey {
+            transport: Transport::Tcp,
+            orig_addr: "10.0.0.1".parse().unwrap(),
+            orig_port: port,
+            resp_addr: "192.0.2.1".parse().unwrap(),
+            resp_port: 443,
+        };
+        let key = if reversed { key.reversed() } else { key };
+        Connection {
+            community_id: crate::capture::community_id(&key),
+            key,
+            first_seen: Timestamp::from_secs_nanos(secs, 0),
+            last_seen: Timestamp::from_secs_nanos(secs, 0),
+            orig_packets: 0,
+            orig_bytes: 0,
+            orig_payload_bytes: 0,
+            resp_packets: 0,
+            resp_bytes: 0,
+            resp_payload_bytes: 0,
+            tcp_state: None,
+            names: Vec::new(),
+            alpn: Vec::new(),
+            ja4: None,
+            http: Vec::new(),
+            tunnels: Vec::new(),
+            split: false,
+            evidence: EvidenceRef {
+                evidence: 0,
+                record: 1,
+                offset: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn a_reused_tuple_pairs_in_time_order_and_direction_does_not_matter() {
+        // The log saw port 1000 twice (at 50 and 10) and port 2000; the capture saw port 1000
+        // twice, the other way round, and port 3000.
+        let logs = [
+            connection(1000, 50, false),
+            connection(1000, 10, false),
+            connection(2000, 5, false),
+        ];
+        let capture = [
+            connection(3000, 1, false),
+            connection(1000, 11, true),
+            connection(1000, 51, true),
+        ];
+        let matched = match_by_community_id(&logs, &capture);
+        assert_eq!(matched.pairs, [(0, 2), (1, 1)]);
+        assert_eq!(matched.only_in_logs, [2]);
+        assert_eq!(matched.only_in_capture, [0]);
+    }
+}
