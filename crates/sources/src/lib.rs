@@ -5,4 +5,5 @@
 pub mod capture;
 pub mod evidence;
 pub mod input;
+pub mod logs;
 pub mod netflow;

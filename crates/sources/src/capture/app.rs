@@ -273,7 +273,7 @@ fn record_http(findings: &mut AppFindings, request: HttpRequest) {
 }
 
 /// The host part of `host[:port]`, `[v6]:port` or a bare IPv6 literal.
-fn host_of(authority: &str) -> &str {
+pub(crate) fn host_of(authority: &str) -> &str {
     let authority = authority.trim();
     if let Some(rest) = authority.strip_prefix('[') {
         return rest.split(']').next().unwrap_or(rest);

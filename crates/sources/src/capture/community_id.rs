@@ -35,7 +35,15 @@ pub fn community_id_with_seed(key: &FlowKey, seed: u16) -> String {
     hasher.update([key.transport.ip_protocol(), 0]);
     hasher.update(first.1.to_be_bytes());
     hasher.update(second.1.to_be_bytes());
-    format!("1:{}", STANDARD.encode(hasher.finalize()))
+    // Base64 of a 20-byte digest is 28 bytes; encoded on the stack, then copied once.
+    let mut encoded = [0u8; 28];
+    let length = STANDARD
+        .encode_slice(hasher.finalize(), &mut encoded)
+        .unwrap_or(0);
+    let mut id = String::with_capacity(30);
+    id.push_str("1:");
+    id.push_str(std::str::from_utf8(encoded.get(..length).unwrap_or_default()).unwrap_or_default());
+    id
 }
 
 fn update_with_addr(hasher: &mut Sha1, addr: IpAddr) {

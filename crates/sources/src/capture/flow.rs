@@ -103,7 +103,7 @@ fn is_server_reply(src_port: u16, dst_port: u16) -> bool {
 }
 
 /// Names compare case-insensitively and without the root's trailing dot.
-fn normalise_name(name: &str) -> String {
+pub(crate) fn normalise_name(name: &str) -> String {
     name.trim().trim_end_matches('.').to_ascii_lowercase()
 }
 

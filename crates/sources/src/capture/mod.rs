@@ -38,3 +38,7 @@ pub use packet::{
 };
 pub use reader::{CaptureError, CaptureReader, ReadSummary};
 pub use table::FlowTimeouts;
+
+// The log readers (`crate::logs`) name connections the same way the capture engine does.
+pub(crate) use app::host_of;
+pub(crate) use flow::normalise_name;
