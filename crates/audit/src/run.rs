@@ -20,7 +20,10 @@ use ringfence_intel::ipdata::IpIntel;
 use ringfence_model::Estate;
 use ringfence_policy::{Judge, PolicySet};
 use ringfence_sources::capture::{CaptureEngine, CaptureError, CaptureOptions};
-use ringfence_sources::evidence::{EvidenceReader, EvidenceSummary, open_evidence, read_records};
+use ringfence_sources::evidence::{
+    EvidenceFormat, EvidenceReader, EvidenceSummary, RecordFormat, open_evidence, read_records,
+    read_zeek_set,
+};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -124,8 +127,12 @@ pub fn audit_evidence(
             "standard input (`-`) given more than once".into(),
         ));
     }
-    let count = u32::try_from(evidence.len())
-        .map_err(|_| AuditError::Usage(format!("{} evidence files is too many", evidence.len())))?;
+    if u32::try_from(evidence.len()).is_err() {
+        return Err(AuditError::Usage(format!(
+            "{} evidence files is too many",
+            evidence.len()
+        )));
+    }
     let index = EstateIndex::new(&setup.estate);
     let context = Context {
         estate: &index,
@@ -141,20 +148,20 @@ pub fn audit_evidence(
 
     let results: Vec<Mutex<Option<Result<FileResult, AuditError>>>> =
         (0..evidence.len()).map(|_| Mutex::new(None)).collect();
+    let units = work_units(evidence);
     let next = AtomicUsize::new(0);
     let work = || {
         let mut judge =
             Judge::new(&setup.policies, &setup.catalog).with_levels(&setup.estate.levels);
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let (Some(path), Some(slot), Ok(position)) =
-                (evidence.get(i), results.get(i), u32::try_from(i))
-            else {
-                break;
+        while let Some(unit) = units.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let files = match unit {
+                WorkUnit::File(i) => vec![(*i, audit_file(&context, &mut judge, evidence, *i))],
+                WorkUnit::ZeekSet(set) => audit_zeek_set(&context, &mut judge, evidence, set),
             };
-            let result = audit_file(&context, &mut judge, path, position.min(count));
-            if let Ok(mut slot) = slot.lock() {
-                *slot = Some(result);
+            for (i, result) in files {
+                if let Some(Ok(mut slot)) = results.get(i).map(Mutex::lock) {
+                    *slot = Some(result);
+                }
             }
         }
     };
@@ -208,24 +215,66 @@ pub fn audit_evidence(
     ))
 }
 
+/// What one worker takes at a time: a file, or all the Zeek logs of the run (each Zeek log is its
+/// own file, and their records join across files by `uid`).
+enum WorkUnit {
+    File(usize),
+    ZeekSet(Vec<usize>),
+}
+
+/// Tells the Zeek logs apart by content (standard input is never part of a set: it cannot be
+/// opened twice) and puts their set where the first of them was.
+fn work_units(evidence: &[String]) -> Vec<WorkUnit> {
+    let is_zeek = |path: &String| {
+        path != "-"
+            && open_evidence(path)
+                .is_ok_and(|opened| opened.format == EvidenceFormat::Records(RecordFormat::ZeekLog))
+    };
+    let zeek: Vec<usize> = (0..evidence.len())
+        .filter(|i| evidence.get(*i).is_some_and(is_zeek))
+        .collect();
+    let mut units = Vec::with_capacity(evidence.len());
+    for i in 0..evidence.len() {
+        if zeek.first() == Some(&i) {
+            units.push(WorkUnit::ZeekSet(zeek.clone()));
+        } else if !zeek.contains(&i) {
+            units.push(WorkUnit::File(i));
+        }
+    }
+    units
+}
+
+fn position(i: usize) -> u32 {
+    // The caller has checked that every position fits.
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn new_sink<'a, 'j>(
+    context: &'a Context<'a>,
+    judge: &'a mut Judge<'j>,
+    evidence: Option<u32>,
+) -> AuditSink<'a, 'j> {
+    AuditSink {
+        context,
+        judge,
+        evidence,
+        aggregate: Aggregate::default(),
+    }
+}
+
 /// Streams one evidence file through its reader (and, for a capture, its own engine) into a
 /// fresh aggregate.
 fn audit_file(
     context: &Context<'_>,
     judge: &mut Judge<'_>,
-    path: &str,
-    position: u32,
+    evidence: &[String],
+    i: usize,
 ) -> Result<FileResult, AuditError> {
-    let evidence_error = |e: CaptureError| AuditError::Evidence(e.to_string());
+    let path = evidence.get(i).map_or("", String::as_str);
     let reader = open_evidence(path)
         .and_then(|opened| opened.into_reader())
         .map_err(evidence_error)?;
-    let mut sink = AuditSink {
-        context,
-        judge,
-        evidence: position,
-        aggregate: Aggregate::default(),
-    };
+    let mut sink = new_sink(context, judge, Some(position(i)));
     let summary = match reader {
         EvidenceReader::Capture(mut reader) => {
             let mut engine = CaptureEngine::new(CaptureOptions::default());
@@ -240,9 +289,54 @@ fn audit_file(
             }
         }
         EvidenceReader::Records(format, stream) => {
-            read_records(format, stream, position, &mut sink)
+            read_records(format, stream, position(i), &mut sink)
         }
     };
+    Ok(file_result(summary, sink.aggregate))
+}
+
+/// Reads all the Zeek logs of the run together. The set's aggregate goes with its first file
+/// (aggregates merge the same whatever file carries them).
+fn audit_zeek_set(
+    context: &Context<'_>,
+    judge: &mut Judge<'_>,
+    evidence: &[String],
+    set: &[usize],
+) -> Vec<(usize, Result<FileResult, AuditError>)> {
+    let mut results = Vec::with_capacity(set.len());
+    let mut streams = Vec::with_capacity(set.len());
+    for &i in set {
+        let path = evidence.get(i).map_or("", String::as_str);
+        match open_evidence(path).and_then(|opened| opened.into_reader()) {
+            Ok(EvidenceReader::Records(_, stream)) => streams.push((position(i), stream)),
+            Ok(EvidenceReader::Capture(_)) => results.push((
+                i,
+                Err(AuditError::Evidence(format!(
+                    "{path}: changed while the audit ran (no longer a Zeek log)"
+                ))),
+            )),
+            Err(e) => results.push((i, Err(evidence_error(e)))),
+        }
+    }
+    let mut sink = new_sink(context, judge, None);
+    // Summaries come in increasing position, as the streams were pushed.
+    let opened: Vec<usize> = streams.iter().map(|(p, _)| *p as usize).collect();
+    let summaries = read_zeek_set(streams, &mut sink);
+    let mut aggregate = Some(sink.aggregate);
+    for (i, summary) in opened.into_iter().zip(summaries) {
+        results.push((
+            i,
+            Ok(file_result(summary, aggregate.take().unwrap_or_default())),
+        ));
+    }
+    results
+}
+
+fn evidence_error(e: CaptureError) -> AuditError {
+    AuditError::Evidence(e.to_string())
+}
+
+fn file_result(summary: EvidenceSummary, aggregate: Aggregate) -> FileResult {
     let evidence = summary.evidence;
     let unreadable = (summary.problem_count > 0).then(|| UnreadableFile {
         path: evidence.path.clone(),
@@ -250,7 +344,7 @@ fn audit_file(
         problem_count: summary.problem_count,
         problems: summary.problems,
     });
-    Ok(FileResult {
+    FileResult {
         input: EvidenceInput {
             path: evidence.path,
             kind: evidence.kind,
@@ -260,6 +354,6 @@ fn audit_file(
             connections: summary.connections,
         },
         unreadable,
-        aggregate: sink.aggregate,
-    })
+        aggregate,
+    }
 }

@@ -20,8 +20,9 @@ pub struct Context<'a> {
 pub struct AuditSink<'a, 'j> {
     pub context: &'a Context<'a>,
     pub judge: &'a mut Judge<'j>,
-    /// This file's position in the run's evidence list (the capture engine numbers from 0 per engine).
-    pub evidence: u32,
+    /// The file's position in the run's evidence list, for a capture (its engine numbers from 0);
+    /// `None` when the reader was given the position and numbers observations itself.
+    pub evidence: Option<u32>,
     pub aggregate: Aggregate,
 }
 
@@ -119,7 +120,9 @@ fn bounded_attribution(attribution: Attribution) -> Attribution {
 
 impl ObservationSink for AuditSink<'_, '_> {
     fn connection(&mut self, mut connection: Connection) {
-        connection.evidence.evidence = self.evidence;
+        if let Some(position) = self.evidence {
+            connection.evidence.evidence = position;
+        }
         self.fold(&connection);
     }
 

@@ -27,7 +27,8 @@ Exit codes: 0 no deny findings; 1 deny findings; 2 usage error or unreadable inp
 policy, IP data, an evidence file that cannot be opened); 3 no deny findings but some evidence \
 records were unreadable and skipped.")]
 pub struct AuditArgs {
-    /// Evidence files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input
+    /// Evidence files, told apart by content: pcap, pcapng, NetFlow/IPFIX exports, Zeek logs (read
+    /// together, joined by uid), Suricata EVE JSON; optionally gzip-compressed; `-` is standard input
     #[arg(required = true, value_name = "EVIDENCE")]
     evidence: Vec<String>,
     /// The estate: systems, classifications, flags and member hosts (TOML)

@@ -1,4 +1,5 @@
-//! `ringfence connections`: the connection table of packet captures and NetFlow/IPFIX exports.
+//! `ringfence connections`: the connection table of packet captures, NetFlow/IPFIX exports, Zeek
+//! logs and Suricata EVE JSON.
 
 use crate::exit;
 use crate::progress;
@@ -8,7 +9,9 @@ use ringfence_model::{Connection, Resolution};
 use ringfence_sources::capture::{
     CaptureEngine, CaptureOptions, FlowTimeouts, ObservationSink, ReadSummary,
 };
-use ringfence_sources::evidence::{EvidenceReader, open_evidence, read_records};
+use ringfence_sources::evidence::{
+    EvidenceReader, EvidenceSummary, RecordFormat, open_evidence, read_records, read_zeek_set,
+};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -23,7 +26,9 @@ Every connection (TCP and UDP, tunnels decapsulated) with its packets and bytes 
 state, Community ID, and the names its software used for the other end: TLS and QUIC SNI, earlier \
 DNS answers, HTTP Host and CONNECT targets, each marked with how it was learned.")]
 pub struct ConnectionsArgs {
-    /// Capture files (pcap, pcapng, optionally gzip-compressed); `-` reads standard input
+    /// Evidence files, told apart by content: pcap, pcapng, NetFlow v5/v9 and IPFIX exports, Zeek
+    /// logs (read together, joined by uid), Suricata EVE JSON; optionally gzip-compressed; `-` reads
+    /// standard input
     #[arg(required = true, value_name = "CAPTURE")]
     captures: Vec<String>,
     /// One JSON object per connection (JSON Lines)
@@ -82,11 +87,37 @@ impl ObservationSink for ViewSink<'_> {
     fn resolution(&mut self, _resolution: Resolution) {}
 }
 
+fn summary_of(summary: EvidenceSummary) -> ReadSummary {
+    ReadSummary {
+        evidence: summary.evidence,
+        frames: summary.records,
+        problems: summary.problems,
+        problem_count: summary.problem_count,
+    }
+}
+
+/// Lists an input's unreadable records on stderr; returns how many there were.
+fn report_problems(summary: &ReadSummary) -> u64 {
+    for problem in &summary.problems {
+        eprintln!("ringfence: skipped: {problem}");
+    }
+    if summary.problem_count > summary.problems.len() as u64 {
+        eprintln!(
+            "ringfence: {}: {} more unreadable records not listed",
+            summary.evidence.path,
+            summary.problem_count - summary.problems.len() as u64
+        );
+    }
+    summary.problem_count
+}
+
 pub fn run(args: ConnectionsArgs) -> ExitCode {
     let mut view = ConnectionView::new(args.format());
     let mut engine = CaptureEngine::new(args.options());
     let mut unreadable_inputs = 0usize;
     let mut skipped_records = 0u64;
+    // Zeek logs join across files by uid: they are read together once the others are done.
+    let mut zeek_logs = Vec::new();
     for path in &args.captures {
         let reader = match open_evidence(path).and_then(|opened| opened.into_reader()) {
             Ok(reader) => reader,
@@ -109,29 +140,28 @@ pub fn run(args: ConnectionsArgs) -> ExitCode {
                 bar.finish_and_clear();
                 summary
             }
+            EvidenceReader::Records(RecordFormat::ZeekLog, stream) => {
+                zeek_logs.push((engine.next_evidence(), stream));
+                engine.skip_evidence();
+                continue;
+            }
             EvidenceReader::Records(format, stream) => {
                 let position = engine.next_evidence();
                 engine.skip_evidence();
-                let summary = read_records(format, stream, position, &mut ViewSink(&mut view));
-                ReadSummary {
-                    evidence: summary.evidence,
-                    frames: summary.records,
-                    problems: summary.problems,
-                    problem_count: summary.problem_count,
-                }
+                summary_of(read_records(
+                    format,
+                    stream,
+                    position,
+                    &mut ViewSink(&mut view),
+                ))
             }
         };
-        for problem in &summary.problems {
-            eprintln!("ringfence: skipped: {problem}");
+        skipped_records += report_problems(&summary);
+    }
+    if !zeek_logs.is_empty() {
+        for summary in read_zeek_set(zeek_logs, &mut ViewSink(&mut view)) {
+            skipped_records += report_problems(&summary_of(summary));
         }
-        if summary.problem_count > summary.problems.len() as u64 {
-            eprintln!(
-                "ringfence: {}: {} more unreadable records not listed",
-                summary.evidence.path,
-                summary.problem_count - summary.problems.len() as u64
-            );
-        }
-        skipped_records += summary.problem_count;
     }
     let stats = engine.finish(&mut ViewSink(&mut view));
     if let Err(error) = view.finish()

@@ -292,3 +292,59 @@ fn netflow_exports_are_told_apart_by_content_and_read_beside_captures() {
         .count();
     assert!(from_captures > 0);
 }
+
+#[test]
+fn zeek_logs_are_read_together_and_joined_by_uid() {
+    // Zeek's test baselines mask every timestamp (`XXXXXXXXXX.XXXXXX`); give them a fixed one.
+    let out_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("zeek-logs");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let unmasked = |name: &str| {
+        let text = std::fs::read_to_string(shared_data(&format!(
+            "captures/zeek/testing/btest/Baseline/opt.basic/{name}"
+        )))
+        .unwrap();
+        let path = out_dir.join(name);
+        std::fs::write(
+            &path,
+            text.replace("XXXXXXXXXX.XXXXXX", "1300000000.000000"),
+        )
+        .unwrap();
+        path
+    };
+    let conn = unmasked("conn.log");
+    let http = unmasked("http.log");
+    let dns = unmasked("dns.log");
+    // conn.log first, as a directory listing gives it: the names still reach the connections.
+    let out = ringfence(
+        &[
+            "connections",
+            "--json",
+            conn.to_str().unwrap(),
+            dns.to_str().unwrap(),
+            http.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let conn_rows = std::fs::read_to_string(&conn)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && (l.contains("\ttcp\t") || l.contains("\tudp\t")))
+        .count();
+    assert_eq!(lines.len(), conn_rows);
+    assert!(
+        lines
+            .iter()
+            .all(|c| c["evidence"]["file"] == conn.to_str().unwrap())
+    );
+    let http_hosts = lines
+        .iter()
+        .flat_map(|c| c["names"].as_array().unwrap().iter())
+        .filter(|n| n["source"] == "http_host")
+        .count();
+    assert!(http_hosts > 0, "no connection got its http.log Host");
+}

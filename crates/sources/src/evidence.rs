@@ -7,6 +7,7 @@
 
 use crate::capture::{CaptureError, CaptureReader, ObservationSink};
 use crate::input::EvidenceStream;
+use crate::logs::{self, LogOptions, eve, zeek};
 use crate::netflow;
 use flate2::bufread::MultiGzDecoder;
 use ringfence_model::{Evidence, ReadProblem};
@@ -31,6 +32,11 @@ pub enum EvidenceFormat {
 pub enum RecordFormat {
     /// NetFlow v5/v9 or IPFIX exports: bare datagrams, or a capture holding them.
     Netflow,
+    /// Suricata EVE JSON: one file joins its own events by `flow_id`.
+    SuricataEve,
+    /// Zeek logs: read as a set ([`read_zeek_set`]), since each log is its own file, joined by
+    /// `uid`.
+    ZeekLog,
 }
 
 /// An input opened and sniffed, not yet read.
@@ -89,6 +95,10 @@ fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
     };
     Ok(if netflow::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::Netflow)
+    } else if eve::looks_like(head) {
+        EvidenceFormat::Records(RecordFormat::SuricataEve)
+    } else if zeek::looks_like(head) {
+        EvidenceFormat::Records(RecordFormat::ZeekLog)
     } else {
         EvidenceFormat::Capture
     })
@@ -122,7 +132,9 @@ impl OpenedEvidence {
 }
 
 /// Reads a record-oriented input to the end, sending its observations to `sink`. `evidence` is
-/// the input's position in the run's list of evidence.
+/// the input's position in the run's list of evidence. A Zeek log read alone joins only the
+/// names that come before their conn record in the same file; [`read_zeek_set`] joins across
+/// files.
 pub fn read_records(
     format: RecordFormat,
     stream: EvidenceStream,
@@ -140,5 +152,29 @@ pub fn read_records(
                 problem_count: outcome.problems.count,
             }
         }
+        RecordFormat::SuricataEve => log_summary(eve::read(stream, evidence, sink)),
+        RecordFormat::ZeekLog => log_summary(zeek::read(stream, evidence, sink)),
+    }
+}
+
+/// Reads the Zeek logs of a run together (names joined to connections by `uid` across files),
+/// each with its position in the run's list of evidence. Summaries come in increasing position.
+pub fn read_zeek_set(
+    streams: Vec<(u32, EvidenceStream)>,
+    sink: &mut dyn ObservationSink,
+) -> Vec<EvidenceSummary> {
+    zeek::read_numbered_set(streams, sink, LogOptions::default())
+        .into_iter()
+        .map(log_summary)
+        .collect()
+}
+
+fn log_summary(outcome: logs::ReadOutcome) -> EvidenceSummary {
+    EvidenceSummary {
+        evidence: outcome.evidence,
+        records: outcome.records,
+        connections: outcome.connections,
+        problems: outcome.problems.kept,
+        problem_count: outcome.problems.count,
     }
 }

@@ -84,11 +84,27 @@ pub fn read_set_with(
     sink: &mut dyn ObservationSink,
     options: LogOptions,
 ) -> Vec<ReadOutcome> {
-    let mut numbered: Vec<(u32, bool, EvidenceStream)> = streams
+    let numbered = streams
         .into_iter()
         .enumerate()
-        .map(|(i, mut stream)| {
+        .map(|(i, stream)| {
             let evidence = first_evidence.saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+            (evidence, stream)
+        })
+        .collect();
+    read_numbered_set(numbered, sink, options)
+}
+
+/// [`read_set_with`] for files whose evidence numbers the caller gives (the files' positions in
+/// a run's list of evidence that mixes formats). Outcomes come in increasing evidence number.
+pub fn read_numbered_set(
+    streams: Vec<(u32, EvidenceStream)>,
+    sink: &mut dyn ObservationSink,
+    options: LogOptions,
+) -> Vec<ReadOutcome> {
+    let mut numbered: Vec<(u32, bool, EvidenceStream)> = streams
+        .into_iter()
+        .map(|(evidence, mut stream)| {
             let conn = holds_connections(&mut stream);
             (evidence, conn, stream)
         })
