@@ -12,8 +12,8 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use ringfence_model::{Evidence, EvidenceKind, ReadProblem, Timestamp};
 use sha2::{Digest, Sha256};
-use std::io::{self, BufReader, Cursor, Read};
 use std::cell::{RefCell, RefMut};
+use std::io::{self, BufReader, Cursor, Read};
 use std::rc::Rc;
 
 /// The parser's buffer starts small (most captures are small files, and zeroing a large buffer
@@ -215,10 +215,7 @@ impl CaptureReader {
     }
 
     /// Reads a capture from any byte stream; `label` names it in evidence and problems.
-    pub fn from_reader(
-        label: &str,
-        input: Box<dyn Read>,
-    ) -> Result<CaptureReader, CaptureError> {
+    pub fn from_reader(label: &str, input: Box<dyn Read>) -> Result<CaptureReader, CaptureError> {
         let raw = HashingReader(Rc::new(RefCell::new(RawInput {
             input,
             hasher: Sha256::new(),
