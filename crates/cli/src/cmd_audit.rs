@@ -138,10 +138,10 @@ pub fn run(args: AuditArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
 
-    if let (Some(path), Some(atlas)) = (&args.html, &atlas) {
-        if let Err(e) = write_to(path, views::html(&report, atlas).as_bytes()) {
-            return usage(e);
-        }
+    if let (Some(path), Some(atlas)) = (&args.html, &atlas)
+        && let Err(e) = write_to(path, views::html(&report, atlas).as_bytes())
+    {
+        return usage(e);
     }
     // The JSON is written exactly as hashed (no trailing newline), so `sha256sum` of the file
     // is the report's digest.
