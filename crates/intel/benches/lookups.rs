@@ -1,8 +1,10 @@
 //! Criterion benchmarks of `IpIntel` on the real bundled data (installed on first use with
 //! `ringfence_intel::ipdata::install`, which checks the pinned digests): all sources, cold
-//! (every address distinct, no cache) and warm (a few thousand destinations repeated).
+//! (every address distinct) and warm (a few thousand destinations repeated), as compact answers
+//! from the merged index (`enrich`) and as owned `Destination`s (uncached, and through the
+//! per-thread cache).
 //!
-//! cargo bench -p ringfence-intel --bench lookups
+//! cargo bench -p ringfence-intel --bench lookups -- --measurement-time 3 --warm-up-time 1
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ringfence_intel::ipdata::{IpIntel, default_data_dir, install};
@@ -45,7 +47,16 @@ fn lookups(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("ipdata");
     group.throughput(Throughput::Elements(cold.len() as u64));
-    group.bench_function("all_sources_cold_uncached", |b| {
+    group.bench_function("all_sources_cold_enrich", |b| {
+        b.iter(|| {
+            for &a in &cold {
+                for answer in uncached.enrich(a).answers() {
+                    black_box(answer);
+                }
+            }
+        })
+    });
+    group.bench_function("all_sources_cold_destination_uncached", |b| {
         b.iter(|| {
             for &a in &cold {
                 black_box(uncached.lookup_uncached(a));
@@ -53,6 +64,15 @@ fn lookups(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(warm.len() as u64));
+    group.bench_function("all_sources_warm_enrich", |b| {
+        b.iter(|| {
+            for &a in &warm {
+                for answer in uncached.enrich(a).answers() {
+                    black_box(answer);
+                }
+            }
+        })
+    });
     group.bench_function("all_sources_warm_destination_shared", |b| {
         b.iter(|| {
             for &a in &warm {
