@@ -56,6 +56,13 @@ fn lookups(c: &mut Criterion) {
             }
         })
     });
+    let mut answers = Vec::new();
+    group.bench_function("all_sources_cold_enrich_many", |b| {
+        b.iter(|| {
+            uncached.enrich_many(&cold, &mut answers);
+            black_box(&answers);
+        })
+    });
     group.bench_function("all_sources_cold_destination_uncached", |b| {
         b.iter(|| {
             for &a in &cold {
@@ -71,6 +78,12 @@ fn lookups(c: &mut Criterion) {
                     black_box(answer);
                 }
             }
+        })
+    });
+    group.bench_function("all_sources_warm_enrich_many", |b| {
+        b.iter(|| {
+            uncached.enrich_many(&warm, &mut answers);
+            black_box(&answers);
         })
     });
     group.bench_function("all_sources_warm_destination_shared", |b| {

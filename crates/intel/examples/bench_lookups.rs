@@ -2,13 +2,13 @@
 //! (1) in the same single MMDB, parsing each address string and reading the country code (the
 //! compact answer, as the C program reads one field; then also building an owned `Destination`),
 //! and (2) in all bundled sources through `IpIntel`: every source's compact answer from the
-//! merged index (`enrich`), owned `Destination`s without the cache, and with the per-thread
-//! cache. Prints the load time and the size of the merged index first.
+//! merged index (`enrich`, and `enrich_many` 16 addresses at a time), owned `Destination`s
+//! without the cache, and with the per-thread cache. Prints the load time and the size of the merged index first.
 //!
 //! usage: bench_lookups DATA_DIR ADDRESSES.txt ROUNDS
 //!        bench_lookups DATA_DIR   (only install the data, as `ringfence data install` does)
 
-use ringfence_intel::ipdata::{IpIntel, SourceSpec, install};
+use ringfence_intel::ipdata::{ENRICH_BATCH, IpIntel, SourceSpec, install};
 use ringfence_model::Basis;
 use std::hint::black_box;
 use std::net::IpAddr;
@@ -112,6 +112,27 @@ fn main() {
     });
     println!(
         "ringfence all {} sources, no cache, compact answers: {rate}",
+        intel.sources().len()
+    );
+    let rate = measure(total, || {
+        let mut found = 0u64;
+        let mut batch = Vec::new();
+        let mut answers = Vec::new();
+        for _ in 0..rounds {
+            for chunk in lines.chunks(4 * ENRICH_BATCH) {
+                batch.clear();
+                batch.extend(chunk.iter().filter_map(|l| l.parse::<IpAddr>().ok()));
+                cold.enrich_many(&batch, &mut answers);
+                found += answers
+                    .iter()
+                    .filter(|a| a.country.is_some() || a.asn.is_some())
+                    .count() as u64;
+            }
+        }
+        found
+    });
+    println!(
+        "ringfence all {} sources, no cache, compact answers, {ENRICH_BATCH} at a time (enrich_many): {rate}",
         intel.sources().len()
     );
     let rate = measure(total, || {

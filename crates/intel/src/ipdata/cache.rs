@@ -2,10 +2,11 @@
 //! addresses many times, and building a `Destination` (owned strings) costs far more than finding
 //! the answers, so a repeated address costs a hash, a compare and a reference-count increment.
 //!
-//! Each thread that looks up gets its own direct-mapped slot array (`thread_local::ThreadLocal`,
-//! dropped with the cache): no lock and no shared cache line on the hot path, and a newcomer
-//! replaces whatever sat in its slot. Memory is fixed by the slot count per thread whatever the
-//! input.
+//! Each thread that looks up gets its own slot array (`thread_local::ThreadLocal`, dropped with
+//! the cache): no lock and no shared cache line on the hot path. Two-way set-associative: an
+//! address may sit in either slot of its pair, a newcomer takes the first and moves the entry
+//! there to the second (dropping the older), so two busy addresses that hash alike do not evict
+//! each other. Memory is fixed by the slot count per thread whatever the input.
 
 use ringfence_model::Destination;
 use std::cell::RefCell;
@@ -17,7 +18,7 @@ type Slot = Option<(IpAddr, Arc<Destination>)>;
 
 pub struct DestinationCache {
     per_thread: ThreadLocal<RefCell<Box<[Slot]>>>,
-    /// Slots per thread, a power of two (0: no caching).
+    /// Slots per thread, a power of two, at least two (0: no caching).
     slots: usize,
 }
 
@@ -30,7 +31,7 @@ impl DestinationCache {
             slots: if capacity == 0 {
                 0
             } else {
-                capacity.next_power_of_two()
+                capacity.next_power_of_two().max(2)
             },
         }
     }
@@ -58,21 +59,22 @@ impl DestinationCache {
         if self.slots == 0 {
             return Arc::new(make());
         }
-        let index = (hash(&address) as usize) & (self.slots - 1);
+        let pair = (hash(&address) as usize) & (self.slots - 1) & !1;
         let cell = self
             .per_thread
             .get_or(|| RefCell::new(vec![None; self.slots].into_boxed_slice()));
         if let Ok(slots) = cell.try_borrow()
-            && let Some(Some((cached, destination))) = slots.get(index)
-            && *cached == address
+            && let Some(pair) = slots.get(pair..pair + 2)
+            && let Some((_, destination)) = pair.iter().flatten().find(|(a, _)| *a == address)
         {
             return destination.clone();
         }
         let destination = Arc::new(make());
         if let Ok(mut slots) = cell.try_borrow_mut()
-            && let Some(slot) = slots.get_mut(index)
+            && let Some([first, second]) = slots.get_mut(pair..pair + 2)
         {
-            *slot = Some((address, destination.clone()));
+            *second = first.take();
+            *first = Some((address, destination.clone()));
         }
         destination
     }
@@ -132,6 +134,28 @@ mod tests {
         // The most recent address is still there.
         let last = IpAddr::V4(99_999u32.into());
         cache.get_or_insert_with(last, || panic!("cached"));
+    }
+
+    #[test]
+    fn two_addresses_of_one_pair_are_both_kept() {
+        // Two slots: one pair, which every address maps to.
+        let cache = DestinationCache::new(2);
+        let [a, b, c]: [IpAddr; 3] =
+            ["192.0.2.1", "2001:db8::1", "192.0.2.3"].map(|t| t.parse().unwrap());
+        cache.get_or_insert_with(a, || destination(a));
+        cache.get_or_insert_with(b, || destination(b));
+        cache.get_or_insert_with(a, || panic!("a cached"));
+        cache.get_or_insert_with(b, || panic!("b cached"));
+        // A third evicts the older of the two.
+        cache.get_or_insert_with(c, || destination(c));
+        cache.get_or_insert_with(b, || panic!("b still cached"));
+        let mut rebuilt = false;
+        cache.get_or_insert_with(a, || {
+            rebuilt = true;
+            destination(a)
+        });
+        assert!(rebuilt);
+        assert_eq!(cache.held(), 2);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use answer::{Answer, Network, RecordData};
 pub use enrichment::Enrichment;
 pub use error::{InstallError, IntelError};
 pub use install::{InstallReport, install, install_packages, npm_pack};
-pub use intel::{DEFAULT_CACHE_CAPACITY, IndexStats, IpIntel};
+pub use intel::{DEFAULT_CACHE_CAPACITY, ENRICH_BATCH, IndexStats, IpIntel};
 pub use manifest::{Manifest, ManifestFile};
 pub use packages::{PinnedFile, PinnedPackage};
 pub use paths::{DATA_DIR_ENV, default_data_dir, world_atlas_path};
