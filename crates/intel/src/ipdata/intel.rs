@@ -323,6 +323,7 @@ mod tests {
     //! installed data, on MaxMind's test databases and on corrupted trees.
 
     use super::*;
+    use crate::ipdata::asn_csv::AsnTableBuilder;
     use crate::ipdata::mmdb::MmdbSource;
     use crate::ipdata::{default_data_dir, install};
     use std::net::{Ipv4Addr, Ipv6Addr};
@@ -501,6 +502,43 @@ mod tests {
         );
         assert_index_agrees(&intel, &boundaries(&intel, 1), "boundaries");
         assert_index_agrees(&intel, &random_addresses(20_000, 7), "random");
+    }
+
+    /// ASN tables of random, overlapping ranges of both families (made disjoint at load, then
+    /// cut into CIDR blocks for the index) answer through the index as by bisection.
+    #[test]
+    fn index_agrees_on_random_overlapping_asn_tables() {
+        let mut rng = XorShift(0x5eed);
+        for round in 0..20 {
+            let mut csv = String::new();
+            for line in 0..500 {
+                let r = rng.next128();
+                let (start, end): (IpAddr, IpAddr) = if line % 3 == 0 {
+                    let start = (0x2000u128 << 112) | (r >> 4);
+                    let end = start.saturating_add(rng.next128() >> (rng.next() % 128));
+                    (Ipv6Addr::from(start).into(), Ipv6Addr::from(end).into())
+                } else {
+                    let start = r as u32;
+                    let end = start.saturating_add((rng.next() as u32) >> (rng.next() % 32));
+                    (Ipv4Addr::from(start).into(), Ipv4Addr::from(end).into())
+                };
+                let asn = rng.next() % 7;
+                csv.push_str(&format!("{start},{end},{asn},org {}\n", asn % 3));
+            }
+            if round == 0 {
+                csv.push_str("0.0.0.0,255.255.255.255,1,all\n::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,2,all\n");
+            }
+            let mut builder = AsnTableBuilder::default();
+            builder
+                .add_csv(Path::new("random.csv"), csv.as_bytes())
+                .unwrap();
+            let intel =
+                IpIntel::from_opened(vec![unverified("asn", SourceReader::Asn(builder.finish()))])
+                    .unwrap();
+            assert_eq!(intel.index_stats().flattened, [(true, true)]);
+            assert_index_agrees(&intel, &boundaries(&intel, 1), "boundaries");
+            assert_index_agrees(&intel, &random_addresses(2_000, round), "random");
+        }
     }
 
     /// Trees with random bytes overwritten still open (without verification) into an index

@@ -240,7 +240,14 @@ impl<K: Key> Builder<K> {
         let Ok(index) = u32::try_from(self.keys.len()) else {
             return;
         };
-        let block = (start >> (self.bits - BUCKET_BITS)) as usize;
+        // A start outside the family's space (no source yields one) is left out rather than
+        // growing the block table.
+        let Ok(block) = usize::try_from(start >> (self.bits - BUCKET_BITS)) else {
+            return;
+        };
+        if block >= 1 << BUCKET_BITS {
+            return;
+        }
         while self.blocks.len() <= block {
             self.blocks.push(index);
         }
