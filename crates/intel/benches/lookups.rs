@@ -1,8 +1,10 @@
 //! Criterion benchmarks of `IpIntel` on the real bundled data (installed on first use with
 //! `ringfence_intel::ipdata::install`, which checks the pinned digests): all sources, cold
-//! (every address distinct, no cache) and warm (a few thousand destinations repeated).
+//! (every address distinct) and warm (a few thousand destinations repeated), as compact answers
+//! from the merged index (`enrich`) and as owned `Destination`s (uncached, and through the
+//! per-thread cache).
 //!
-//! cargo bench -p ringfence-intel --bench lookups
+//! cargo bench -p ringfence-intel --bench lookups -- --measurement-time 3 --warm-up-time 1
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use ringfence_intel::ipdata::{IpIntel, default_data_dir, install};
@@ -45,7 +47,27 @@ fn lookups(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("ipdata");
     group.throughput(Throughput::Elements(cold.len() as u64));
-    group.bench_function("all_sources_cold_uncached", |b| {
+    group.bench_function("all_sources_cold_enrich", |b| {
+        b.iter(|| {
+            for &a in &cold {
+                for answer in uncached.enrich(a).answers() {
+                    black_box(answer);
+                }
+            }
+        })
+    });
+    let mut answers = Vec::new();
+    // 64 addresses per call, as a caller holding a batch of flows would: the answers stay in
+    // the first-level cache.
+    group.bench_function("all_sources_cold_enrich_many", |b| {
+        b.iter(|| {
+            for chunk in cold.chunks(64) {
+                uncached.enrich_many(chunk, &mut answers);
+                black_box(&answers);
+            }
+        })
+    });
+    group.bench_function("all_sources_cold_destination_uncached", |b| {
         b.iter(|| {
             for &a in &cold {
                 black_box(uncached.lookup_uncached(a));
@@ -53,6 +75,23 @@ fn lookups(c: &mut Criterion) {
         })
     });
     group.throughput(Throughput::Elements(warm.len() as u64));
+    group.bench_function("all_sources_warm_enrich", |b| {
+        b.iter(|| {
+            for &a in &warm {
+                for answer in uncached.enrich(a).answers() {
+                    black_box(answer);
+                }
+            }
+        })
+    });
+    group.bench_function("all_sources_warm_enrich_many", |b| {
+        b.iter(|| {
+            for chunk in warm.chunks(64) {
+                uncached.enrich_many(chunk, &mut answers);
+                black_box(&answers);
+            }
+        })
+    });
     group.bench_function("all_sources_warm_destination_shared", |b| {
         b.iter(|| {
             for &a in &warm {

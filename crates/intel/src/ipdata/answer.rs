@@ -1,7 +1,9 @@
-//! One source's answer in the compact form the lookup path works with; turned into the model's
-//! `SourceAnswer` (owned strings) only once per distinct address.
+//! One source's answer in the compact form the lookup path works with, borrowed from the loaded
+//! data; turned into the model's `SourceAnswer` (owned strings) only when a `Destination` is
+//! built.
 
-use std::net::IpAddr;
+use std::borrow::Cow;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
 /// A network prefix: the range an answer holds for.
@@ -9,6 +11,23 @@ use std::sync::Arc;
 pub struct Network {
     pub address: IpAddr,
     pub prefix: u8,
+}
+
+impl Network {
+    /// The network of `prefix` bits around `address`.
+    pub fn around(address: IpAddr, prefix: u8) -> Network {
+        let address = match address {
+            IpAddr::V4(v4) => {
+                let keep = u32::MAX.checked_shl(32u32.saturating_sub(u32::from(prefix)));
+                IpAddr::V4(Ipv4Addr::from(u32::from(v4) & keep.unwrap_or(0)))
+            }
+            IpAddr::V6(v6) => {
+                let keep = u128::MAX.checked_shl(128u32.saturating_sub(u32::from(prefix)));
+                IpAddr::V6(Ipv6Addr::from(u128::from(v6) & keep.unwrap_or(0)))
+            }
+        };
+        Network { address, prefix }
+    }
 }
 
 impl std::fmt::Display for Network {
@@ -25,11 +44,34 @@ pub struct RecordData {
     pub organisation: Option<Arc<str>>,
 }
 
-/// What one source says about one address (all empty: the source does not say).
+/// What one source says about one address (all empty: the source does not say). The
+/// organisation is borrowed from the loaded data; only a record decoded on demand (a database
+/// with more distinct records than are decoded at load) owns it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Answer {
-    pub data: RecordData,
+pub struct Answer<'a> {
+    pub country: Option<[u8; 2]>,
+    pub asn: Option<u32>,
+    pub organisation: Option<Cow<'a, str>>,
     pub network: Option<Network>,
+}
+
+impl<'a> Answer<'a> {
+    /// The answer of `data` for `network`.
+    pub fn of(data: &'a RecordData, network: Network) -> Answer<'a> {
+        Answer {
+            country: data.country,
+            asn: data.asn,
+            organisation: data.organisation.as_deref().map(Cow::Borrowed),
+            network: Some(network),
+        }
+    }
+
+    /// The country as text (two upper-case ASCII letters).
+    pub fn country_str(&self) -> Option<&str> {
+        self.country
+            .as_ref()
+            .and_then(|c| std::str::from_utf8(c).ok())
+    }
 }
 
 /// The largest prefix that contains `addr` and lies inside `[start, end]`, in a space of `bits`
@@ -60,6 +102,17 @@ pub fn enclosing_prefix(addr: u128, start: u128, end: u128, bits: u32) -> (u128,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_around_an_address() {
+        let at = |a: &str, p| Network::around(a.parse().unwrap(), p).to_string();
+        assert_eq!(at("77.74.181.1", 21), "77.74.176.0/21");
+        assert_eq!(at("77.74.181.1", 0), "0.0.0.0/0");
+        assert_eq!(at("77.74.181.1", 32), "77.74.181.1/32");
+        assert_eq!(at("2a03:2480:8::1", 29), "2a03:2480::/29");
+        assert_eq!(at("2a03:2480:8::1", 128), "2a03:2480:8::1/128");
+        assert_eq!(at("2a03:2480:8::1", 0), "::/0");
+    }
 
     #[test]
     fn enclosing_prefix_of_ranges() {

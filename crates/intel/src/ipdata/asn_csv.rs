@@ -1,6 +1,7 @@
 //! ASN tables in the ip-location-db CSV layout: `start,end,asn,organisation` per line, addresses
 //! dotted (IPv4) or colon (IPv6) form, both families in any file. Held as two sorted range
-//! vectors and searched by bisection.
+//! vectors (searched by bisection when the table is not in the merged index) over a table of
+//! distinct (AS number, organisation) records.
 //!
 //! Why the CSV and not an MMDB: `@ip-location-db/asn` ships only CSV files (`asn-ipv4.csv`,
 //! `asn-ipv6.csv` and their `-num` twins), and it is the one package that carries the
@@ -8,9 +9,10 @@
 
 use super::answer::{Answer, Network, RecordData, enclosing_prefix};
 use super::error::IntelError;
+use super::merged::{MAX_RECORD_IDS, Ranges, Slot};
 use super::record::cap_organisation;
-use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -18,29 +20,30 @@ use std::sync::Arc;
 struct Range<T> {
     start: T,
     end: T,
-    asn: u32,
-    /// Index into `organisations`, or `u32::MAX` for none.
-    organisation: u32,
+    /// Index into `records`.
+    record: u32,
 }
 
-const NO_ORGANISATION: u32 = u32::MAX;
-
-/// Bound on distinct organisation names, so a hostile table cannot exhaust memory by names alone
-/// (the real table has about 80 000).
-const MAX_ORGANISATIONS: usize = 4 * 1024 * 1024;
+/// Bound on distinct (AS number, organisation) records, so a hostile table cannot exhaust memory
+/// by names alone (the real table has about 80 000). Every record has an id a slot of the merged
+/// index can hold.
+const MAX_RECORDS: usize = 4 * 1024 * 1024;
+const _: () = assert!(MAX_RECORDS <= MAX_RECORD_IDS);
 
 #[derive(Debug, Default)]
 pub struct AsnTable {
     v4: Vec<Range<u32>>,
     v6: Vec<Range<u128>>,
-    organisations: Vec<Arc<str>>,
+    /// Distinct (AS number, organisation) pairs.
+    records: Vec<RecordData>,
 }
 
-/// Builds a table from one or more CSV texts, interning organisation names.
+/// Builds a table from one or more CSV texts, interning organisation names and records.
 #[derive(Default)]
 pub struct AsnTableBuilder {
     table: AsnTable,
-    interned: HashMap<Arc<str>, u32>,
+    organisations: HashSet<Arc<str>, foldhash::fast::RandomState>,
+    records: HashMap<(u32, Option<Arc<str>>), u32, foldhash::fast::RandomState>,
 }
 
 impl AsnTableBuilder {
@@ -78,12 +81,10 @@ impl AsnTableBuilder {
             let asn: u32 = asn
                 .parse()
                 .map_err(|_| csv_error(line, format!("bad AS number {asn:?}")))?;
-            let organisation = match field(3).map(cap_organisation).filter(|o| !o.is_empty()) {
-                Some(name) => self
-                    .intern(name)
-                    .ok_or_else(|| csv_error(line, "too many organisation names".into()))?,
-                None => NO_ORGANISATION,
-            };
+            let organisation = field(3).map(cap_organisation).filter(|o| !o.is_empty());
+            let record = self
+                .intern(asn, organisation)
+                .ok_or_else(|| csv_error(line, "too many distinct organisations".into()))?;
             let start: IpAddr = start
                 .parse()
                 .map_err(|_| csv_error(line, format!("bad address {start:?}")))?;
@@ -94,14 +95,12 @@ impl AsnTableBuilder {
                 (IpAddr::V4(s), IpAddr::V4(e)) if s <= e => self.table.v4.push(Range {
                     start: u32::from(s),
                     end: u32::from(e),
-                    asn,
-                    organisation,
+                    record,
                 }),
                 (IpAddr::V6(s), IpAddr::V6(e)) if s <= e => self.table.v6.push(Range {
                     start: u128::from(s),
                     end: u128::from(e),
-                    asn,
-                    organisation,
+                    record,
                 }),
                 _ => {
                     return Err(csv_error(
@@ -114,18 +113,34 @@ impl AsnTableBuilder {
         Ok(())
     }
 
-    fn intern(&mut self, name: &str) -> Option<u32> {
-        if let Some(&index) = self.interned.get(name) {
-            return Some(index);
+    /// The id of the record (`asn`, `organisation`), names and records shared between lines.
+    fn intern(&mut self, asn: u32, organisation: Option<&str>) -> Option<u32> {
+        let organisation: Option<Arc<str>> = match organisation {
+            Some(name) => Some(match self.organisations.get(name) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: Arc<str> = Arc::from(name);
+                    self.organisations.insert(shared.clone());
+                    shared
+                }
+            }),
+            None => None,
+        };
+        let key = (asn, organisation);
+        if let Some(&id) = self.records.get(&key) {
+            return Some(id);
         }
-        if self.table.organisations.len() >= MAX_ORGANISATIONS {
+        if self.table.records.len() >= MAX_RECORDS {
             return None;
         }
-        let index = u32::try_from(self.table.organisations.len()).ok()?;
-        let name: Arc<str> = Arc::from(name);
-        self.table.organisations.push(name.clone());
-        self.interned.insert(name, index);
-        Some(index)
+        let id = u32::try_from(self.table.records.len()).ok()?;
+        self.table.records.push(RecordData {
+            country: None,
+            asn: Some(key.0).filter(|&a| a != 0),
+            organisation: key.1.clone(),
+        });
+        self.records.insert(key, id);
+        Some(id)
     }
 
     /// Sorts the ranges and makes them disjoint. Real tables overlap (the published
@@ -141,8 +156,7 @@ impl AsnTableBuilder {
             .map(|r| Range {
                 start: u128::from(r.start),
                 end: u128::from(r.end),
-                asn: r.asn,
-                organisation: r.organisation,
+                record: r.record,
             })
             .collect();
         self.table.v4 = disjoint(v4)
@@ -151,14 +165,14 @@ impl AsnTableBuilder {
                 Some(Range {
                     start: u32::try_from(r.start).ok()?,
                     end: u32::try_from(r.end).ok()?,
-                    asn: r.asn,
-                    organisation: r.organisation,
+                    record: r.record,
                 })
             })
             .collect();
         self.table.v6 = disjoint(std::mem::take(&mut self.table.v6));
         self.table.v4.shrink_to_fit();
         self.table.v6.shrink_to_fit();
+        self.table.records.shrink_to_fit();
         self.table
     }
 }
@@ -171,7 +185,7 @@ fn disjoint(mut ranges: Vec<Range<u128>>) -> Vec<Range<u128>> {
         a.start
             .cmp(&b.start)
             .then(a.end.cmp(&b.end))
-            .then(a.asn.cmp(&b.asn))
+            .then(a.record.cmp(&b.record))
     });
     if ranges.windows(2).all(|w| w[0].end < w[1].start) {
         return ranges;
@@ -212,17 +226,14 @@ fn disjoint(mut ranges: Vec<Range<u128>>) -> Vec<Range<u128>> {
             .min(winner.end);
         match out.last_mut() {
             Some(last)
-                if last.asn == winner.asn
-                    && last.organisation == winner.organisation
-                    && last.end.checked_add(1) == Some(boundary) =>
+                if last.record == winner.record && last.end.checked_add(1) == Some(boundary) =>
             {
                 last.end = segment_end
             }
             _ => out.push(Range {
                 start: boundary,
                 end: segment_end,
-                asn: winner.asn,
-                organisation: winner.organisation,
+                record: winner.record,
             }),
         }
     }
@@ -236,57 +247,99 @@ impl AsnTable {
         (self.v4.len(), self.v6.len())
     }
 
-    pub fn answer(&self, address: IpAddr) -> Answer {
-        match address {
+    /// The answer for `address` by bisection (the network: the largest prefix around it inside
+    /// its range).
+    pub fn answer(&self, address: IpAddr) -> Answer<'_> {
+        let (range, network) = match address {
             IpAddr::V4(v4) => {
                 let addr = u32::from(v4);
-                match find(&self.v4, addr) {
-                    Some(range) => {
-                        let (start, prefix) = enclosing_prefix(
-                            u128::from(addr),
-                            u128::from(range.start),
-                            u128::from(range.end),
-                            32,
-                        );
-                        let network_address =
-                            IpAddr::V4(Ipv4Addr::from(u32::try_from(start).unwrap_or(addr)));
-                        self.answer_for(
-                            range.asn,
-                            range.organisation,
-                            Network {
-                                address: network_address,
-                                prefix,
-                            },
-                        )
-                    }
-                    None => Answer::default(),
-                }
+                let Some(range) = find(&self.v4, addr) else {
+                    return Answer::default();
+                };
+                let (start, end) = (u128::from(range.start), u128::from(range.end));
+                let (_, prefix) = enclosing_prefix(u128::from(addr), start, end, 32);
+                (range.record, Network::around(address, prefix))
             }
             IpAddr::V6(v6) => {
-                let addr = u128::from(v6);
-                match find(&self.v6, addr) {
-                    Some(range) => {
-                        let (start, prefix) = enclosing_prefix(addr, range.start, range.end, 128);
-                        let network = Network {
-                            address: IpAddr::V6(Ipv6Addr::from(start)),
-                            prefix,
-                        };
-                        self.answer_for(range.asn, range.organisation, network)
-                    }
-                    None => Answer::default(),
-                }
+                let Some(range) = find(&self.v6, u128::from(v6)) else {
+                    return Answer::default();
+                };
+                let (_, prefix) = enclosing_prefix(u128::from(v6), range.start, range.end, 128);
+                (range.record, Network::around(address, prefix))
             }
+        };
+        match self.record(range) {
+            Some(data) => Answer::of(data, network),
+            None => Answer::default(),
         }
     }
 
-    fn answer_for(&self, asn: u32, organisation: u32, network: Network) -> Answer {
-        Answer {
-            data: RecordData {
-                country: None,
-                asn: Some(asn).filter(|&a| a != 0),
-                organisation: self.organisations.get(organisation as usize).cloned(),
-            },
-            network: Some(network),
+    /// Record `id` (a [`Slot`] of the merged index names it).
+    pub fn record(&self, id: u32) -> Option<&RecordData> {
+        self.records.get(id as usize)
+    }
+
+    /// The table's ranges for one family in the merged index: each range cut into its CIDR
+    /// blocks (the network an answer names is the block holding the address), gaps empty.
+    pub fn ranges(&self, v6: bool) -> Ranges<'_> {
+        if v6 {
+            let ranges = self.v6.iter().map(|r| (r.start, r.end, r.record));
+            Box::new(blocks(ranges, 128))
+        } else {
+            let ranges =
+                (self.v4.iter()).map(|r| (u128::from(r.start), u128::from(r.end), r.record));
+            Box::new(blocks(ranges, 32))
+        }
+    }
+}
+
+/// Sorted, disjoint `(start, end, record)` ranges of a `bits`-bit space as merged-index ranges:
+/// an empty range for each gap, and each range cut into its CIDR blocks from the lowest, each
+/// the largest aligned block that starts there and stays inside the range — the block
+/// [`enclosing_prefix`] finds for every address in it.
+struct Blocks<I> {
+    ranges: I,
+    bits: u32,
+    /// The first address not covered yet (`None`: the space is covered to its end).
+    free: Option<u128>,
+    /// The rest of the range being cut: (next block start, range end, record).
+    cutting: Option<(u128, u128, u32)>,
+}
+
+fn blocks<I: Iterator<Item = (u128, u128, u32)>>(ranges: I, bits: u32) -> Blocks<I> {
+    Blocks {
+        ranges,
+        bits,
+        free: Some(0),
+        cutting: None,
+    }
+}
+
+impl<I: Iterator<Item = (u128, u128, u32)>> Iterator for Blocks<I> {
+    type Item = (u128, Slot);
+
+    fn next(&mut self) -> Option<(u128, Slot)> {
+        loop {
+            if let Some((at, end, record)) = self.cutting {
+                let length_bits = (end - at)
+                    .checked_add(1)
+                    .map_or(128, |n| 127 - n.leading_zeros());
+                let host = at.trailing_zeros().min(length_bits).min(self.bits);
+                let last = at | u128::MAX.checked_shr(128 - host).unwrap_or(0);
+                self.cutting = (last < end).then(|| (last + 1, end, record));
+                let prefix = u8::try_from(self.bits - host).unwrap_or(0);
+                return Some((at, Slot::data(record as usize, prefix)));
+            }
+            let Some((start, end, record)) = self.ranges.next() else {
+                return self.free.take().map(|free| (free, Slot::EMPTY));
+            };
+            let space_end = u128::MAX.checked_shr(128 - self.bits).unwrap_or(0);
+            let gap = self.free.filter(|&free| free < start);
+            self.free = end.checked_add(1).filter(|&n| n <= space_end);
+            self.cutting = Some((start, end, record));
+            if let Some(free) = gap {
+                return Some((free, Slot::EMPTY));
+            }
         }
     }
 }
@@ -319,23 +372,20 @@ mod tests {
         .unwrap();
         assert_eq!(t.len(), (3, 1));
         let a = t.answer("77.74.181.1".parse().unwrap());
-        assert_eq!(a.data.asn, Some(200107));
+        assert_eq!(a.asn, Some(200107));
         assert_eq!(
-            a.data.organisation.as_deref(),
+            a.organisation.as_deref(),
             Some("Kaspersky Lab Switzerland GmbH")
         );
         assert_eq!(a.network.unwrap().to_string(), "77.74.176.0/21");
         assert_eq!(
-            t.answer("1.0.0.9".parse().unwrap())
-                .data
-                .organisation
-                .as_deref(),
+            t.answer("1.0.0.9".parse().unwrap()).organisation.as_deref(),
             Some("Cloudflare, Inc.")
         );
         assert_eq!(t.answer("1.0.1.0".parse().unwrap()), Answer::default());
         assert_eq!(t.answer("0.0.0.1".parse().unwrap()), Answer::default());
         let v6 = t.answer("2001:200::1".parse().unwrap());
-        assert_eq!(v6.data.asn, Some(2500));
+        assert_eq!(v6.asn, Some(2500));
         assert_eq!(v6.network.unwrap().to_string(), "2001:200::/40");
         assert_eq!(
             t.answer("2001:200:1ba::".parse().unwrap()),
@@ -353,7 +403,7 @@ mod tests {
              10.1.2.0,10.1.2.255,3,innermost\n",
         )
         .unwrap();
-        let asn = |a: &str| t.answer(a.parse().unwrap()).data.asn;
+        let asn = |a: &str| t.answer(a.parse().unwrap()).asn;
         assert_eq!(asn("214.255.255.255"), Some(749));
         assert_eq!(asn("215.0.0.1"), Some(721));
         assert_eq!(asn("215.1.3.255"), Some(721));
@@ -373,6 +423,50 @@ mod tests {
             "10.1.3.0/24"
         );
         assert_eq!(t.len(), (7, 0));
+    }
+
+    /// Every address of a range lies in a block whose prefix is the enclosing prefix the
+    /// bisection path finds; gaps are empty; the blocks cover the space in order.
+    #[test]
+    fn blocks_are_the_enclosing_prefixes() {
+        let ranges = [
+            (0u128, 0u128, 1u32),
+            (5, 17, 2),
+            (18, 18, 3),
+            (0x0A00_0000, 0x0AFF_FFFF, 4),
+            (0x8000_0001, 0xFFFF_FFFF, 5),
+        ];
+        let pieces: Vec<(u128, Slot)> = blocks(ranges.iter().copied(), 32).collect();
+        assert_eq!(pieces.first(), Some(&(0, Slot::data(1, 32))));
+        assert!(pieces.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(pieces.iter().filter(|(s, _)| *s == 0x0A00_0000).count(), 1);
+        for &(start, end, record) in &ranges {
+            for addr in [
+                start,
+                start + 1,
+                (start + end) / 2,
+                end.saturating_sub(1),
+                end,
+            ] {
+                let addr = addr.clamp(start, end);
+                let holding = pieces.partition_point(|(s, _)| *s <= addr) - 1;
+                let (_, prefix) = enclosing_prefix(addr, start, end, 32);
+                assert_eq!(
+                    pieces[holding].1,
+                    Slot::data(record as usize, prefix),
+                    "{addr:#x}"
+                );
+            }
+        }
+        let at = |addr: u128| pieces[pieces.partition_point(|(s, _)| *s <= addr) - 1].1;
+        assert_eq!(at(1), Slot::EMPTY);
+        assert_eq!(at(19), Slot::EMPTY);
+        assert_eq!(at(0x8000_0000), Slot::EMPTY);
+        // One range over the whole IPv6 space is one block of prefix 0, with no gap after it.
+        let whole: Vec<_> = blocks([(0, u128::MAX, 9)].into_iter(), 128).collect();
+        assert_eq!(whole, [(0, Slot::data(9, 0))]);
+        let none: Vec<_> = blocks(std::iter::empty(), 128).collect();
+        assert_eq!(none, [(0, Slot::EMPTY)]);
     }
 
     #[test]

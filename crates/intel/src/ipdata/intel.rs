@@ -1,10 +1,14 @@
-//! `IpIntel`: every source's answer for an address, in source order, with a per-address cache.
+//! `IpIntel`: every source's answer for an address, in source order: compact and borrowed from
+//! the merged range index ([`IpIntel::enrich`]), or as an owned `Destination` through a
+//! per-thread cache ([`IpIntel::destination_shared`]).
 
 use super::answer::Answer;
 use super::cache::DestinationCache;
 use super::config::{build_date, inferred_basis, read_config};
+use super::enrichment::Enrichment;
 use super::error::IntelError;
 use super::manifest::read_manifest;
+use super::merged::{self, RangeTable};
 use super::packages::{ASN, GEO_WHOIS_ASN_COUNTRY, IPTOASN_COUNTRY, PinnedPackage, installed_name};
 use super::paths::package_dir;
 use super::source::{OpenedSource, SourceReader, SourceSpec, open};
@@ -13,13 +17,34 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Destinations cached by default: enough for the distinct remote addresses of a large audit.
-pub const DEFAULT_CACHE_CAPACITY: usize = 1 << 16;
+/// Addresses [`IpIntel::enrich_many`] looks up together.
+pub const ENRICH_BATCH: usize = 16;
+
+/// Destinations cached by default, per thread: enough for the distinct remote addresses one
+/// worker meets in a large audit, bounded (a few MiB per thread when full).
+pub const DEFAULT_CACHE_CAPACITY: usize = 1 << 14;
 
 pub struct IpIntel {
     sources: Vec<IntelSource>,
     readers: Vec<SourceReader>,
+    /// Every source's answers for IPv4 and IPv6, merged into one range table each.
+    v4: RangeTable<u16>,
+    v6: RangeTable<u128>,
+    /// Per source, whether its IPv4 and its IPv6 answers are in the tables.
+    flattened: Vec<(bool, bool)>,
     cache: DestinationCache,
+}
+
+/// The size of the merged range index (see [`IpIntel::index_stats`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexStats {
+    pub v4_ranges: usize,
+    pub v6_ranges: usize,
+    /// Bytes of both tables.
+    pub bytes: usize,
+    /// Per source, in source order: whether its IPv4 and its IPv6 answers are in the index
+    /// (a source that is not answers through its own lookup).
+    pub flattened: Vec<(bool, bool)>,
 }
 
 /// The bundled sources: name, basis, licence, package and the file (or directory) read.
@@ -121,14 +146,20 @@ impl IpIntel {
             sources.push(source.info);
             readers.push(source.reader);
         }
+        let (v4, flat_v4) = merged::build(false, &readers);
+        let (v6, flat_v6) = merged::build(true, &readers);
         Ok(IpIntel {
             sources,
             readers,
+            v4,
+            v6,
+            flattened: flat_v4.into_iter().zip(flat_v6).collect(),
             cache: DestinationCache::new(DEFAULT_CACHE_CAPACITY),
         })
     }
 
-    /// The same sources with a per-address cache of about `capacity` entries (0: none).
+    /// The same sources with a per-address cache of about `capacity` entries per thread (0:
+    /// none).
     pub fn with_cache_capacity(mut self, capacity: usize) -> IpIntel {
         self.cache = DestinationCache::new(capacity);
         self
@@ -144,51 +175,90 @@ impl IpIntel {
         Destination::clone(&self.destination_shared(address))
     }
 
-    /// Every source's answer for one address, shared: a repeated address costs a cache probe and
-    /// a reference-count increment, no allocation. The hot path for enrichment.
+    /// Every source's answer for one address, shared: a repeated address costs a probe of this
+    /// thread's cache and a reference-count increment, no lock and no allocation.
     pub fn destination_shared(&self, address: IpAddr) -> Arc<Destination> {
-        if let Some(hit) = self.cache.get(&address) {
-            return hit;
-        }
-        let destination = Arc::new(self.lookup_uncached(address));
-        self.cache.insert(address, destination.clone());
-        destination
+        self.cache
+            .get_or_insert_with(address, || self.lookup_uncached(address))
     }
 
     /// Every source's answer without touching the cache.
     pub fn lookup_uncached(&self, address: IpAddr) -> Destination {
-        // An IPv4-mapped IPv6 address is the IPv4 host: look it up as one, keep the address as
-        // given.
-        let lookup = lookup_address(address);
+        let enrichment = self.enrich(address);
         let answers = self
             .sources
             .iter()
-            .zip(&self.readers)
-            .map(|(source, reader)| {
-                let answer = reader.answer(lookup);
-                SourceAnswer {
-                    source: source.name.clone(),
-                    basis: source.basis,
-                    country: answer
-                        .data
-                        .country
-                        .map(|c| String::from_utf8_lossy(&c).into_owned()),
-                    asn: answer.data.asn,
-                    organisation: answer.data.organisation.map(|o| o.to_string()),
-                    network: answer.network.map(|n| n.to_string()),
-                }
+            .zip(enrichment.answers())
+            .map(|(source, answer)| SourceAnswer {
+                source: source.name.clone(),
+                basis: source.basis,
+                country: answer.country_str().map(str::to_string),
+                asn: answer.asn,
+                organisation: answer.organisation.map(|o| o.into_owned()),
+                network: answer.network.map(|n| n.to_string()),
             })
             .collect();
         Destination { address, answers }
     }
 
-    /// One source's compact answer for `address` (by its index in [`sources`](Self::sources)),
-    /// without building a [`Destination`] or touching the cache: the country as two ASCII
-    /// letters, the AS number and organisation, the network. IPv4-mapped IPv6 addresses are
-    /// looked up as IPv4, as in [`lookup_uncached`](Self::lookup_uncached). `None` for an index
-    /// past the last source.
-    pub fn source_answer(&self, index: usize, address: IpAddr) -> Option<Answer> {
-        Some(self.readers.get(index)?.answer(lookup_address(address)))
+    /// Every source's compact answer for one address, borrowed from the loaded data: one search
+    /// of the merged range index, no allocation, no lock. The hot path for enrichment. An
+    /// IPv4-mapped IPv6 address is looked up as the IPv4 host (the databases hold IPv4 data in
+    /// their IPv4 subtree).
+    #[inline]
+    pub fn enrich(&self, address: IpAddr) -> Enrichment<'_> {
+        let lookup = lookup_address(address);
+        let slots = match lookup {
+            IpAddr::V4(v4) => self.v4.slots(u128::from(u32::from(v4))),
+            IpAddr::V6(v6) => self.v6.slots(u128::from(v6)),
+        };
+        Enrichment::new(&self.readers, lookup, slots)
+    }
+
+    /// Every source's compact answer for each of `addresses`: `out` is cleared and receives
+    /// `sources().len()` answers per address, address by address, each exactly what
+    /// [`enrich`](Self::enrich) gives. Faster than one `enrich` after another for many addresses:
+    /// the index is read for [`ENRICH_BATCH`] addresses at a time, stage by stage, so the memory
+    /// latencies of different addresses overlap instead of adding up.
+    pub fn enrich_many<'a>(&'a self, addresses: &[IpAddr], out: &mut Vec<Answer<'a>>) {
+        let width = self.readers.len();
+        out.clear();
+        out.resize(addresses.len().saturating_mul(width), Answer::default());
+        for (chunk, answers) in addresses
+            .chunks(ENRICH_BATCH)
+            .zip(out.chunks_mut(ENRICH_BATCH * width.max(1)))
+        {
+            let mut found = [None; ENRICH_BATCH];
+            for (enrichment, &address) in found.iter_mut().zip(chunk) {
+                *enrichment = Some(self.enrich(address));
+            }
+            for source in 0..width {
+                for (i, enrichment) in found.iter().flatten().enumerate() {
+                    if let Some(answer) = enrichment.answer(source)
+                        && let Some(out) = answers.get_mut(i * width + source)
+                    {
+                        *out = answer;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One source's compact answer for `address` (by its index in [`sources`](Self::sources)):
+    /// [`enrich`](Self::enrich)`(address).answer(index)`. `None` for an index past the last
+    /// source.
+    pub fn source_answer(&self, index: usize, address: IpAddr) -> Option<Answer<'_>> {
+        self.enrich(address).answer(index)
+    }
+
+    /// The size of the merged range index and which sources it holds.
+    pub fn index_stats(&self) -> IndexStats {
+        IndexStats {
+            v4_ranges: self.v4.ranges(),
+            v6_ranges: self.v6.ranges(),
+            bytes: self.v4.bytes() + self.v6.bytes(),
+            flattened: self.flattened.clone(),
+        }
     }
 
     /// Per source, how many lookups met corrupt data and were answered empty.
@@ -245,4 +315,263 @@ fn open_bundled(data_dir: &Path, bundled: &Bundled) -> Result<OpenedSource, Inte
         }
     }
     Ok(opened)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The merged index against each source's own lookup (tree walk, bisection), on the real
+    //! installed data, on MaxMind's test databases and on corrupted trees.
+
+    use super::*;
+    use crate::ipdata::asn_csv::AsnTableBuilder;
+    use crate::ipdata::mmdb::MmdbSource;
+    use crate::ipdata::{default_data_dir, install};
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn next128(&mut self) -> u128 {
+            (u128::from(self.next()) << 64) | u128::from(self.next())
+        }
+    }
+
+    /// Random IPv4 and IPv6 addresses: public IPv4, IPv6 in the allocated `2000::/3` and anywhere,
+    /// and IPv4 embedded in IPv6 (mapped, compatible, 6to4, NAT64) where trees alias their IPv4
+    /// subtree.
+    fn random_addresses(count: usize, seed: u64) -> Vec<IpAddr> {
+        let mut rng = XorShift(seed);
+        (0..count)
+            .map(|i| {
+                let r = rng.next128();
+                let v4 = r as u32;
+                let v6 = |n: u128| IpAddr::V6(Ipv6Addr::from(n));
+                match i % 16 {
+                    0..=8 => IpAddr::V4(Ipv4Addr::from(v4)),
+                    9..=11 => v6((0x2000u128 << 112) | (r >> 3)),
+                    12 => v6(r),
+                    13 => v6((0xffffu128 << 32) | u128::from(v4)),
+                    14 => v6(if r >> 127 == 0 {
+                        u128::from(v4)
+                    } else {
+                        (0x2002u128 << 112) | (u128::from(v4) << 80)
+                    }),
+                    _ => v6((0x0064_ff9bu128 << 96) | u128::from(v4)),
+                }
+            })
+            .collect()
+    }
+
+    /// The first address of every `step`-th range of the index, and the address before it.
+    fn boundaries(intel: &IpIntel, step: usize) -> Vec<IpAddr> {
+        let v4 = intel.v4.starts().into_iter().step_by(step).flat_map(|s| {
+            let s = s as u32;
+            [s, s.wrapping_sub(1)].map(|a| IpAddr::V4(Ipv4Addr::from(a)))
+        });
+        let v6 = intel
+            .v6
+            .starts()
+            .into_iter()
+            .step_by(step)
+            .flat_map(|s| [s, s.wrapping_sub(1)].map(|a| IpAddr::V6(Ipv6Addr::from(a))));
+        v4.chain(v6).collect()
+    }
+
+    /// Every source's answer through the index is its own lookup's, and the destination built
+    /// from them is the one the sources' lookups give.
+    fn assert_index_agrees(intel: &IpIntel, addresses: &[IpAddr], what: &str) {
+        for &address in addresses {
+            let lookup = lookup_address(address);
+            let enrichment = intel.enrich(address);
+            for (index, reader) in intel.readers.iter().enumerate() {
+                assert_eq!(
+                    enrichment.answer(index),
+                    Some(reader.answer(lookup)),
+                    "{what}: source {} at {address}",
+                    intel.sources[index].name
+                );
+            }
+        }
+    }
+
+    fn unverified(name: &str, reader: SourceReader) -> OpenedSource {
+        OpenedSource {
+            info: IntelSource {
+                name: name.into(),
+                basis: Basis::GeolocatedCountry,
+                version: "test".into(),
+                licence: "test".into(),
+                sha256: String::new(),
+            },
+            reader,
+            files: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn index_agrees_with_each_sources_lookup_on_the_installed_data() {
+        let data_dir = default_data_dir();
+        install(&data_dir).unwrap_or_else(|e| {
+            panic!(
+                "IP data missing at {} and not installable: {e}",
+                data_dir.display()
+            )
+        });
+        let intel = IpIntel::load(&data_dir, None).expect("the installed IP data");
+        let stats = intel.index_stats();
+        assert_eq!(stats.flattened, vec![(true, true); 3], "{stats:?}");
+        assert!(
+            stats.v4_ranges > 100_000 && stats.v6_ranges > 10_000,
+            "{stats:?}"
+        );
+        assert_index_agrees(
+            &intel,
+            &random_addresses(300_000, 0x9e37_79b9_7f4a_7c15),
+            "random",
+        );
+        let step = (stats.v4_ranges + stats.v6_ranges) / 100_000 + 1;
+        assert_index_agrees(&intel, &boundaries(&intel, step), "boundaries");
+        assert!(intel.lookup_errors().iter().all(|(_, n)| *n == 0));
+        // Many at a time: the same answers, in order, a partial last batch included.
+        let addresses = random_addresses(1_000 + ENRICH_BATCH / 2, 3);
+        let mut many = Vec::new();
+        intel.enrich_many(&addresses, &mut many);
+        let one_by_one: Vec<Answer<'_>> = addresses
+            .iter()
+            .flat_map(|&a| intel.enrich(a).answers().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(many, one_by_one);
+        // The real example: two sources disagree on 77.74.181.1.
+        let d = intel.lookup_uncached("77.74.181.1".parse().unwrap());
+        assert_eq!(d.answers.len(), 3);
+        assert!(
+            d.answers[2]
+                .organisation
+                .as_deref()
+                .is_some_and(|o| o.contains("Kaspersky")),
+            "{d:?}"
+        );
+    }
+
+    fn maxmind_test_databases() -> Vec<(String, Vec<u8>)> {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/ipdata/maxmind-test-data/test-data"
+        );
+        let entries = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("MaxMind test data missing at {dir}: {e}"));
+        let mut out: Vec<(String, Vec<u8>)> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "mmdb"))
+            .map(|p| (p.display().to_string(), std::fs::read(&p).unwrap()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every MaxMind test database that opens (broken pointers and search trees included, since
+    /// they are not verified here), each as the only source and all together.
+    #[test]
+    fn index_agrees_on_the_maxmind_test_databases() {
+        let mut opened = Vec::new();
+        for (path, bytes) in maxmind_test_databases() {
+            let Ok(mmdb) =
+                MmdbSource::from_bytes(Path::new(&path), bytes, Basis::RegistryCountry, false)
+            else {
+                continue;
+            };
+            opened.push(unverified(&path, SourceReader::Mmdb(mmdb)));
+        }
+        assert!(opened.len() > 30, "only {} databases opened", opened.len());
+        let intel = IpIntel::from_opened(opened).unwrap();
+        let stats = intel.index_stats();
+        assert!(
+            stats
+                .flattened
+                .iter()
+                .filter(|f| **f == (true, true))
+                .count()
+                > 20,
+            "{stats:?}"
+        );
+        assert_index_agrees(&intel, &boundaries(&intel, 1), "boundaries");
+        assert_index_agrees(&intel, &random_addresses(20_000, 7), "random");
+    }
+
+    /// ASN tables of random, overlapping ranges of both families (made disjoint at load, then
+    /// cut into CIDR blocks for the index) answer through the index as by bisection.
+    #[test]
+    fn index_agrees_on_random_overlapping_asn_tables() {
+        let mut rng = XorShift(0x5eed);
+        for round in 0..20 {
+            let mut csv = String::new();
+            for line in 0..500 {
+                let r = rng.next128();
+                let (start, end): (IpAddr, IpAddr) = if line % 3 == 0 {
+                    let start = (0x2000u128 << 112) | (r >> 4);
+                    let end = start.saturating_add(rng.next128() >> (rng.next() % 128));
+                    (Ipv6Addr::from(start).into(), Ipv6Addr::from(end).into())
+                } else {
+                    let start = r as u32;
+                    let end = start.saturating_add((rng.next() as u32) >> (rng.next() % 32));
+                    (Ipv4Addr::from(start).into(), Ipv4Addr::from(end).into())
+                };
+                let asn = rng.next() % 7;
+                csv.push_str(&format!("{start},{end},{asn},org {}\n", asn % 3));
+            }
+            if round == 0 {
+                csv.push_str("0.0.0.0,255.255.255.255,1,all\n::,ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff,2,all\n");
+            }
+            let mut builder = AsnTableBuilder::default();
+            builder
+                .add_csv(Path::new("random.csv"), csv.as_bytes())
+                .unwrap();
+            let intel =
+                IpIntel::from_opened(vec![unverified("asn", SourceReader::Asn(builder.finish()))])
+                    .unwrap();
+            assert_eq!(intel.index_stats().flattened, [(true, true)]);
+            assert_index_agrees(&intel, &boundaries(&intel, 1), "boundaries");
+            assert_index_agrees(&intel, &random_addresses(2_000, round), "random");
+        }
+    }
+
+    /// Trees with random bytes overwritten still open (without verification) into an index
+    /// that answers exactly as the walk does, corrupt pointers and cycles included: no panic.
+    #[test]
+    fn index_agrees_on_corrupted_trees() {
+        let (path, good) = maxmind_test_databases()
+            .into_iter()
+            .find(|(p, _)| p.ends_with("MaxMind-DB-test-mixed-24.mmdb"))
+            .expect("MaxMind-DB-test-mixed-24.mmdb");
+        let tree_len = {
+            let reader = maxminddb::Reader::from_source(good.as_slice()).unwrap();
+            reader.metadata().node_count as usize * 6
+        };
+        let mut rng = XorShift(42);
+        let mut compared = 0;
+        for round in 0..200 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + round % 8 {
+                let at = rng.next() as usize % tree_len;
+                bytes[at] = rng.next() as u8;
+            }
+            let Ok(mmdb) =
+                MmdbSource::from_bytes(Path::new(&path), bytes, Basis::GeolocatedCountry, false)
+            else {
+                continue;
+            };
+            let intel = IpIntel::from_opened(vec![unverified("corrupt", SourceReader::Mmdb(mmdb))])
+                .unwrap();
+            assert_index_agrees(&intel, &boundaries(&intel, 1), "boundaries");
+            assert_index_agrees(&intel, &random_addresses(500, round), "random");
+            compared += 1;
+        }
+        assert!(compared > 150, "only {compared} corrupted databases opened");
+    }
 }

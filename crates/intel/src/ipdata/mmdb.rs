@@ -2,10 +2,12 @@
 
 use super::answer::{Answer, Network, RecordData};
 use super::error::IntelError;
+use super::merged::{MAX_RECORD_IDS, Ranges, Slot};
 use super::record::{RawRecord, cap_organisation, normalise_country};
-use super::tree::{Leaf, SearchTree, SharedBytes};
+use super::tree::{Leaf, LeafKind, SearchTree, SharedBytes};
 use maxminddb::Reader;
 use ringfence_model::Basis;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
@@ -15,6 +17,8 @@ use std::sync::{Arc, Mutex};
 /// Decoded records kept per database: many addresses share a record (a country database has a
 /// few hundred), so each is decoded once. Bounded so a hostile database cannot grow it without end.
 const MAX_DECODED_RECORDS: usize = 1 << 16;
+// Every pre-decoded record has an id a slot of the merged index can hold.
+const _: () = assert!(MAX_DECODED_RECORDS <= MAX_RECORD_IDS);
 
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
@@ -25,8 +29,13 @@ pub struct MmdbSource {
     /// Which country field the source's basis calls for (see [`record_data`]).
     basis: Basis,
     /// Every distinct data record reachable in the tree (up to [`MAX_DECODED_RECORDS`]), decoded
-    /// once at load, keyed by its tree record: read-only, so lookups take no lock.
-    predecoded: FastMap<usize, RecordData>,
+    /// once at load: its id (index in `records`) by tree record. Read-only, so lookups take no
+    /// lock.
+    predecoded: FastMap<usize, u32>,
+    records: Vec<RecordData>,
+    /// True when every record the tree reaches is in `records` (so the tree can be flattened
+    /// into the merged index).
+    complete: bool,
     /// Records beyond the pre-decoded ones (only a database with more distinct records than the
     /// bound, such as a city database), decoded on first use.
     decoded: Mutex<FastMap<usize, RecordData>>,
@@ -71,12 +80,14 @@ impl MmdbSource {
             metadata.ip_version,
         )
         .ok_or_else(|| mmdb_error("inconsistent search tree layout".into()))?;
-        let predecoded = predecode(&reader, &tree, basis);
+        let (predecoded, records, complete) = predecode(&reader, &tree, basis);
         Ok(MmdbSource {
             reader,
             tree,
             basis,
             predecoded,
+            records,
+            complete,
             decoded: Mutex::new(FastMap::default()),
             errors: AtomicU64::new(0),
         })
@@ -97,31 +108,66 @@ impl MmdbSource {
         self.errors.load(Ordering::Relaxed)
     }
 
-    /// The answer for `address`. A corrupt record yields an empty answer and is counted in
-    /// [`errors`](Self::errors), never a panic.
-    pub fn answer(&self, address: IpAddr) -> Answer {
+    /// The answer for `address` by a walk of the tree. A corrupt record yields an empty answer
+    /// and is counted in [`errors`](Self::errors), never a panic.
+    pub fn answer(&self, address: IpAddr) -> Answer<'_> {
         let (record, network) = match self.tree.lookup(address) {
             Leaf::Empty => return Answer::default(),
             Leaf::Data { record, network } => (record, network),
             Leaf::Invalid | Leaf::WrongFamily => return self.error(),
         };
-        let network = Some(Network {
+        let network = Network {
             address: network.0,
             prefix: network.1,
-        });
-        if let Some(data) = self.predecoded.get(&record) {
-            return Answer {
-                data: data.clone(),
-                network,
-            };
+        };
+        if let Some(data) = self.record_of(record) {
+            return Answer::of(data, network);
         }
         match self.decode_slow(address, record) {
-            Ok(data) => Answer { data, network },
+            Ok(data) => Answer {
+                country: data.country,
+                asn: data.asn,
+                organisation: data.organisation.map(|o| Cow::Owned(o.to_string())),
+                network: Some(network),
+            },
             Err(_) => self.error(),
         }
     }
 
-    fn error(&self) -> Answer {
+    /// The pre-decoded record `id` (a [`Slot`] of the merged index names it).
+    pub fn record(&self, id: u32) -> Option<&RecordData> {
+        self.records.get(id as usize)
+    }
+
+    fn record_of(&self, record: usize) -> Option<&RecordData> {
+        self.record(*self.predecoded.get(&record)?)
+    }
+
+    /// The tree's leaves for one family as ranges of the merged index, or `None` when some
+    /// records were not decoded at load (a city database): the source then keeps its own lookup.
+    /// Leaves the walk must answer (aliases, corrupt pointers, records that failed to decode)
+    /// become [`Slot::WALK`] ranges, so a lookup through the index meets the same answer, error
+    /// count included.
+    pub fn ranges(&self, v6: bool) -> Option<Ranges<'_>> {
+        if !self.complete {
+            return None;
+        }
+        Some(Box::new(self.tree.leaves(v6).map(
+            |(start, prefix, kind)| {
+                let slot = match kind {
+                    LeafKind::Empty => Slot::EMPTY,
+                    LeafKind::Walk => Slot::WALK,
+                    LeafKind::Data(record) => match self.predecoded.get(&record) {
+                        Some(&id) => Slot::data(id as usize, prefix),
+                        None => Slot::WALK,
+                    },
+                };
+                (start, slot)
+            },
+        )))
+    }
+
+    fn error(&self) -> Answer<'static> {
         self.errors.fetch_add(1, Ordering::Relaxed);
         Answer::default()
     }
@@ -154,15 +200,19 @@ impl MmdbSource {
 }
 
 /// Decodes each distinct data record of the tree once, through the `maxminddb` crate, looking up
-/// an address that reaches it. A record that fails to decode is left out: its lookups take the
-/// slow path, which meets the same error and counts it.
+/// an address that reaches it: the ids of the records by tree record, the records, and whether
+/// the tree holds no more than were decoded. A record that fails to decode is left out: its
+/// lookups take the slow path, which meets the same error and counts it.
 fn predecode(
     reader: &Reader<SharedBytes>,
     tree: &SearchTree,
     basis: Basis,
-) -> FastMap<usize, RecordData> {
-    let mut out = FastMap::default();
-    for (record, address) in tree.data_records(MAX_DECODED_RECORDS) {
+) -> (FastMap<usize, u32>, Vec<RecordData>, bool) {
+    let mut ids = FastMap::default();
+    let mut records = Vec::new();
+    let found = tree.data_records(MAX_DECODED_RECORDS);
+    let complete = found.len() < MAX_DECODED_RECORDS;
+    for (record, address) in found {
         let Ok(result) = reader.lookup(address) else {
             continue;
         };
@@ -173,12 +223,14 @@ fn predecode(
         if result.offset().is_none() || result.offset() != expected {
             continue;
         }
-        if let Ok(decoded) = result.decode::<RawRecord<'_>>() {
-            let data = decoded.map_or_else(RecordData::default, |raw| record_data(&raw, basis));
-            out.insert(record, data);
+        if let Ok(decoded) = result.decode::<RawRecord<'_>>()
+            && let Ok(id) = u32::try_from(records.len())
+        {
+            records.push(decoded.map_or_else(RecordData::default, |raw| record_data(&raw, basis)));
+            ids.insert(record, id);
         }
     }
-    out
+    (ids, records, complete)
 }
 
 /// The answer fields of a record. A registry-country source prefers `registered_country` (where

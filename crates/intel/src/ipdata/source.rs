@@ -1,9 +1,10 @@
 //! Sources: what a user or the set-up step names (`SourceSpec`), opened into a reader with the
 //! provenance the report records (`IntelSource`).
 
-use super::answer::Answer;
+use super::answer::{Answer, RecordData};
 use super::asn_csv::{AsnTable, AsnTableBuilder};
 use super::error::IntelError;
+use super::merged::{Flatten, Ranges};
 use super::mmdb::MmdbSource;
 use ringfence_model::{Basis, IntelSource};
 use sha2::{Digest, Sha256};
@@ -33,10 +34,20 @@ pub enum SourceReader {
 }
 
 impl SourceReader {
-    pub fn answer(&self, address: IpAddr) -> Answer {
+    /// The answer for `address` by the source's own lookup (tree walk or bisection).
+    pub fn answer(&self, address: IpAddr) -> Answer<'_> {
         match self {
             SourceReader::Mmdb(mmdb) => mmdb.answer(address),
             SourceReader::Asn(table) => table.answer(address),
+        }
+    }
+
+    /// The record a slot of the merged index names.
+    #[inline]
+    pub fn record(&self, id: u32) -> Option<&RecordData> {
+        match self {
+            SourceReader::Mmdb(mmdb) => mmdb.record(id),
+            SourceReader::Asn(table) => table.record(id),
         }
     }
 
@@ -45,6 +56,15 @@ impl SourceReader {
         match self {
             SourceReader::Mmdb(mmdb) => mmdb.errors(),
             SourceReader::Asn(_) => 0,
+        }
+    }
+}
+
+impl Flatten for SourceReader {
+    fn ranges(&self, v6: bool) -> Option<Ranges<'_>> {
+        match self {
+            SourceReader::Mmdb(mmdb) => mmdb.ranges(v6),
+            SourceReader::Asn(table) => Some(table.ranges(v6)),
         }
     }
 }

@@ -217,6 +217,111 @@ impl SearchTree {
     }
 }
 
+/// A leaf of the tree met by [`SearchTree::leaves`]: what a lookup of any address under it ends in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeafKind {
+    /// No data (the "empty" record, or the bits ran out on a node).
+    Empty,
+    /// A data record (the raw tree record, as in [`Leaf::Data`]).
+    Data(usize),
+    /// Not flattened: a subtree already listed under another prefix (an alias such as IPv4 under
+    /// `::/96` or `2002::/16`, or a hostile shared node), a pointer outside the data section, or
+    /// an address family the tree cannot answer. Lookups under it walk the tree.
+    Walk,
+}
+
+/// The leaves of one address family's subtree in address order: `(first address, prefix
+/// length, kind)`, covering the whole family without gaps. Each node is expanded once, so the
+/// walk is linear in the tree size whatever aliases or hostile sharing it holds.
+pub struct Leaves<'a> {
+    tree: &'a SearchTree,
+    bits: u32,
+    visited: Vec<u64>,
+    /// Pending subtrees and leaves, the next in address order on top: (record, depth, path).
+    stack: Vec<(usize, u32, u128)>,
+}
+
+impl SearchTree {
+    /// The leaves an IPv4 (`v6 == false`) or IPv6 lookup can end in. IPv4 starts at the IPv4
+    /// subtree of an IPv6 tree, as [`lookup`](Self::lookup) does; the IPv6 walk leaves that
+    /// subtree (reached under `::/96` and any alias) to the tree walk.
+    pub fn leaves(&self, v6: bool) -> Leaves<'_> {
+        let mut leaves = Leaves {
+            tree: self,
+            bits: if v6 { 128 } else { 32 },
+            visited: vec![0u64; self.node_count.div_ceil(64)],
+            stack: Vec::new(),
+        };
+        let ipv4_root_is_a_node = self.ipv4_start < self.node_count;
+        match (v6, self.ip_version) {
+            (true, 4) => leaves.stack.push((WALK_ALL, 0, 0)),
+            (true, _) => {
+                if self.ip_version == 6 && ipv4_root_is_a_node {
+                    leaves.mark(self.ipv4_start);
+                }
+                leaves.stack.push((0, 0, 0));
+            }
+            // The tree ends above its IPv4 subtree: the network is an IPv6 prefix, left to the
+            // walk.
+            (false, _) if !ipv4_root_is_a_node => leaves.stack.push((WALK_ALL, 0, 0)),
+            (false, _) => leaves.stack.push((self.ipv4_start, 0, 0)),
+        }
+        leaves
+    }
+}
+
+/// A stack entry standing for "the whole family is left to the walk" (not a valid record: the
+/// largest node count is below it).
+const WALK_ALL: usize = usize::MAX;
+
+impl Leaves<'_> {
+    /// Marks `node` visited; false if it already was.
+    fn mark(&mut self, node: usize) -> bool {
+        match self.visited.get_mut(node / 64) {
+            Some(word) if *word & (1u64 << (node % 64)) == 0 => {
+                *word |= 1u64 << (node % 64);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Iterator for Leaves<'_> {
+    type Item = (u128, u8, LeafKind);
+
+    fn next(&mut self) -> Option<(u128, u8, LeafKind)> {
+        let node_count = self.tree.node_count;
+        while let Some((record, depth, path)) = self.stack.pop() {
+            let prefix = depth as u8;
+            if record == WALK_ALL {
+                return Some((path, prefix, LeafKind::Walk));
+            }
+            if record < node_count {
+                if depth >= self.bits {
+                    return Some((path, prefix, LeafKind::Empty));
+                }
+                if !self.mark(record) {
+                    return Some((path, prefix, LeafKind::Walk));
+                }
+                let right = path | (1u128 << (self.bits - 1 - depth));
+                self.stack
+                    .push((self.tree.record(record, 1), depth + 1, right));
+                self.stack
+                    .push((self.tree.record(record, 0), depth + 1, path));
+                continue;
+            }
+            let kind = match (record - node_count).checked_sub(DATA_SECTION_SEPARATOR) {
+                None if record == node_count => LeafKind::Empty,
+                Some(offset) if offset < self.tree.data_section_len => LeafKind::Data(record),
+                _ => LeafKind::Walk,
+            };
+            return Some((path, prefix, kind));
+        }
+        None
+    }
+}
+
 fn mask32(ip: u32, prefix: u8) -> u32 {
     match prefix {
         0 => 0,
