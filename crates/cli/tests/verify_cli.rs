@@ -96,6 +96,23 @@ fn start_witness(dir: &Path, log_vkey: &str) -> Witness {
     }
 }
 
+/// `ringfence verify REPORT RECEIPT --policy POLICY`.
+fn verify(report: &Path, receipt: &Path, policy: &Path) -> Output {
+    ringfence(&[
+        "verify",
+        path(report),
+        path(receipt),
+        "--policy",
+        path(policy),
+    ])
+}
+
+/// Asserts that verification failed (exit 1) for the reason given.
+fn assert_fails_with(out: &Output, reason: &str) {
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains(reason), "{}", text(&out.stderr));
+}
+
 fn sample(dir: &Path, seed: &str) -> PathBuf {
     let capture = dir.join(format!("sample-{seed}.pcap"));
     let out = ringfence(&[
@@ -166,15 +183,9 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
 
     // Offline: the witness is gone, and nothing is fetched.
     drop(witness);
-    let verify = ringfence(&[
-        "verify",
-        path(&report),
-        path(&receipt),
-        "--policy",
-        path(&trust),
-    ]);
-    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify.stderr));
-    let stdout = text(&verify.stdout);
+    let verified = verify(&report, &receipt, &trust);
+    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified.stderr));
+    let stdout = text(&verified.stdout);
     assert!(stdout.contains("included   entry 0 of log ringfence.test/audits"));
     assert!(stdout.contains("witnesses  w1"), "{stdout}");
 
@@ -202,12 +213,7 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
         "--evidence",
         path(&other),
     ]);
-    assert_eq!(wrong.status.code(), Some(1));
-    assert!(
-        text(&wrong.stderr).contains("these inputs differ: evidence/000000"),
-        "{}",
-        text(&wrong.stderr)
-    );
+    assert_fails_with(&wrong, "these inputs differ: evidence/000000");
 
     // A report changed after the fact no longer matches its receipt.
     let original = std::fs::read_to_string(&report).unwrap();
@@ -215,33 +221,15 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
     assert_ne!(tampered_text, original);
     let tampered = dir.join("tampered.json");
     std::fs::write(&tampered, tampered_text).unwrap();
-    let out = ringfence(&[
-        "verify",
-        path(&tampered),
-        path(&receipt),
-        "--policy",
-        path(&trust),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("the inclusion proof does not verify"),
-        "{}",
-        text(&out.stderr)
-    );
+    let out = verify(&tampered, &receipt, &trust);
+    assert_fails_with(&out, "the inclusion proof does not verify");
 
     // A report re-serialised (not canonical) is refused as such.
     let pretty = dir.join("pretty.json");
     let value: serde_json::Value = serde_json::from_str(&original).unwrap();
     std::fs::write(&pretty, serde_json::to_string_pretty(&value).unwrap()).unwrap();
-    let out = ringfence(&[
-        "verify",
-        path(&pretty),
-        path(&receipt),
-        "--policy",
-        path(&trust),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("not in canonical JSON form"));
+    let out = verify(&pretty, &receipt, &trust);
+    assert_fails_with(&out, "not in canonical JSON form");
 
     // A policy that demands a witness who never cosigned fails the quorum.
     let stranger = ringfence(&[
@@ -261,19 +249,8 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
         ),
     )
     .unwrap();
-    let out = ringfence(&[
-        "verify",
-        path(&report),
-        path(&receipt),
-        "--policy",
-        path(&strict),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("witness quorum not met"),
-        "{}",
-        text(&out.stderr)
-    );
+    let out = verify(&report, &receipt, &strict);
+    assert_fails_with(&out, "witness quorum not met");
 
     // A policy that trusts another log rejects the receipt.
     let other_log = dir.join("other-log");
@@ -290,19 +267,8 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
         format!("log {}\nquorum none\n", text(&other_init.stdout).trim()),
     )
     .unwrap();
-    let out = ringfence(&[
-        "verify",
-        path(&report),
-        path(&receipt),
-        "--policy",
-        path(&foreign),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("log signature does not verify"),
-        "{}",
-        text(&out.stderr)
-    );
+    let out = verify(&report, &receipt, &foreign);
+    assert_fails_with(&out, "log signature does not verify");
 }
 
 #[test]
