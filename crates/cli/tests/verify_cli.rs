@@ -184,7 +184,12 @@ fn a_committed_report_verifies_offline_and_reproduces_from_its_evidence() {
     // Offline: the witness is gone, and nothing is fetched.
     drop(witness);
     let verified = verify(&report, &receipt, &trust);
-    assert_eq!(verified.status.code(), Some(0), "{}", text(&verified.stderr));
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        text(&verified.stderr)
+    );
     let stdout = text(&verified.stdout);
     assert!(stdout.contains("included   entry 0 of log ringfence.test/audits"));
     assert!(stdout.contains("witnesses  w1"), "{stdout}");
