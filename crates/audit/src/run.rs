@@ -21,8 +21,8 @@ use ringfence_model::Estate;
 use ringfence_policy::{Judge, PolicySet};
 use ringfence_sources::capture::{CaptureEngine, CaptureError, CaptureOptions};
 use ringfence_sources::evidence::{
-    EvidenceFormat, EvidenceReader, EvidenceSummary, RecordFormat, open_evidence, read_records,
-    read_zeek_set,
+    EvidenceFormat, EvidenceReader, EvidenceSummary, RecordFormat, evidence_format, open_evidence,
+    read_records, read_zeek_set,
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -227,8 +227,8 @@ enum WorkUnit {
 fn work_units(evidence: &[String]) -> Vec<WorkUnit> {
     let is_zeek = |path: &String| {
         path != "-"
-            && open_evidence(path)
-                .is_ok_and(|opened| opened.format == EvidenceFormat::Records(RecordFormat::ZeekLog))
+            && evidence_format(path)
+                .is_ok_and(|format| format == EvidenceFormat::Records(RecordFormat::ZeekLog))
     };
     let zeek: Vec<usize> = (0..evidence.len())
         .filter(|i| evidence.get(*i).is_some_and(is_zeek))

@@ -78,6 +78,14 @@ pub fn open_evidence(path: &str) -> Result<OpenedEvidence, CaptureError> {
     })
 }
 
+/// Tells the format of the file at `path` from its first few KiB only, for callers that plan
+/// work before reading (the audit groups a run's Zeek logs); [`open_evidence`] sniffs the same
+/// way on the buffer the reader then uses.
+pub fn evidence_format(path: &str) -> io::Result<EvidenceFormat> {
+    let file: Box<dyn Read> = Box::new(std::fs::File::open(path)?);
+    sniff(&mut BufReader::with_capacity(SNIFF_BYTES, file))
+}
+
 /// Looks at what the input's first read brought into the buffer (a whole file head; from a pipe
 /// possibly less), without consuming it.
 fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
