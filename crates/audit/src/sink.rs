@@ -5,7 +5,7 @@ use crate::estate_index::EstateIndex;
 use crate::findings::{Aggregate, Oriented, Outcome, SystemKey, bounded_name};
 use ringfence_intel::catalog::Catalog;
 use ringfence_intel::ipdata::IpIntel;
-use ringfence_model::{Attribution, AttributionBasis, Connection, Resolution};
+use ringfence_model::{Attribution, AttributionBasis, Connection, Installation, Resolution};
 use ringfence_policy::Judge;
 use ringfence_sources::capture::ObservationSink;
 
@@ -129,4 +129,6 @@ impl ObservationSink for AuditSink<'_, '_> {
     /// Resolutions already label the connections (the capture engine applies them); the report
     /// does not list them.
     fn resolution(&mut self, _resolution: Resolution) {}
+
+    fn installation(&mut self, _installation: Installation) {}
 }

@@ -5,7 +5,7 @@ use crate::exit;
 use crate::progress;
 use crate::view::{ConnectionView, OutputFormat};
 use clap::Args;
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::{
     CaptureEngine, CaptureOptions, FlowTimeouts, ObservationSink, ReadSummary,
 };
@@ -77,7 +77,8 @@ impl ConnectionsArgs {
     }
 }
 
-/// Connections go to the view; DNS resolutions are not part of this table.
+/// Connections go to the view; DNS resolutions and installations are not part of this table
+/// (`ringfence audit` reports installations).
 struct ViewSink<'v>(&'v mut ConnectionView);
 
 impl ObservationSink for ViewSink<'_> {
@@ -85,6 +86,7 @@ impl ObservationSink for ViewSink<'_> {
         self.0.push(connection);
     }
     fn resolution(&mut self, _resolution: Resolution) {}
+    fn installation(&mut self, _installation: Installation) {}
 }
 
 fn summary_of(summary: EvidenceSummary) -> ReadSummary {

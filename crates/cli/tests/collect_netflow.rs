@@ -2,7 +2,7 @@
 //! datagrams (logstash-codec-netflow's payload files in `../shared/data/netflow`) are sent to it,
 //! it is stopped with SIGTERM, and the files it wrote are read back with `netflow::read`.
 
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::{InputForm, read};
@@ -28,6 +28,7 @@ impl ObservationSink for Collect {
         self.0.push(connection);
     }
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fn scratch_dir() -> std::path::PathBuf {

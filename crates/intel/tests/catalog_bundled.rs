@@ -43,6 +43,7 @@ fn connection(remote: &str, names: &[(&str, NameSource)]) -> Connection {
         http: Vec::new(),
         tunnels: Vec::new(),
         split: false,
+        process: None,
         evidence: EvidenceRef {
             evidence: 0,
             record: 0,

@@ -68,6 +68,7 @@ fn connection(names: &[(&str, NameSource)]) -> Connection {
         http: Vec::new(),
         tunnels: Vec::new(),
         split: false,
+        process: None,
         evidence: EvidenceRef {
             evidence: 0,
             record: 0,

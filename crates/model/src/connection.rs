@@ -1,4 +1,4 @@
-use crate::{EvidenceRef, LearnedName, Timestamp};
+use crate::{EvidenceRef, LearnedName, LocalProcess, Timestamp};
 use serde::Serialize;
 use std::net::IpAddr;
 
@@ -114,6 +114,9 @@ pub struct Connection {
     /// True when the active timeout cut this connection into several records (this is one of them).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub split: bool,
+    /// The local program that opened the connection, when endpoint evidence (Sysmon) says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub process: Option<LocalProcess>,
     /// The first packet of the connection.
     pub evidence: EvidenceRef,
 }

@@ -2,7 +2,7 @@
 //! with names learned from DNS, TLS, QUIC and HTTP. Input: the project's generated sample capture.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::{CaptureEngine, CaptureOptions, CaptureReader, ObservationSink};
 use std::hint::black_box;
 use std::io::Cursor;
@@ -23,6 +23,9 @@ impl ObservationSink for Count {
     fn resolution(&mut self, resolution: Resolution) {
         black_box(&resolution);
         self.resolutions += 1;
+    }
+    fn installation(&mut self, installation: Installation) {
+        black_box(&installation);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Generated inputs for the log benchmarks: Zeek TSV and JSON logs and Suricata EVE JSON built
 //! from templates with a fixed seed, about `TARGET_BYTES` each.
 
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use std::fmt::Write;
 use std::hint::black_box;
@@ -22,6 +22,9 @@ impl ObservationSink for Count {
     fn resolution(&mut self, resolution: Resolution) {
         black_box(&resolution);
         self.resolutions += 1;
+    }
+    fn installation(&mut self, installation: Installation) {
+        black_box(&installation);
     }
 }
 

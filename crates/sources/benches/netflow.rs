@@ -5,7 +5,7 @@
 //! cargo bench -p ringfence-sources --bench netflow -- --measurement-time 3 --warm-up-time 1
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::{DecodeSink, ExportDecoder, FlowRecord, UNKNOWN_EXPORTER, read};
@@ -45,6 +45,7 @@ impl ObservationSink for Discard {
         black_box(connection);
     }
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fn decode(c: &mut Criterion) {

@@ -5,7 +5,7 @@
 //!
 //! cargo run --release -p ringfence-sources --example netflow_read -- [--json] FILE...
 
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::read;
@@ -29,6 +29,7 @@ impl<W: Write> ObservationSink for Print<W> {
         }
     }
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fn main() -> ExitCode {

@@ -3,7 +3,7 @@
 //! panic, memory stays bounded, and every problem names a byte inside the input.
 
 use proptest::prelude::*;
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::{
@@ -51,6 +51,7 @@ struct Discard;
 impl ObservationSink for Discard {
     fn connection(&mut self, _: Connection) {}
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fn exporter() -> IpAddr {

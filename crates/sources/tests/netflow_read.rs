@@ -3,7 +3,7 @@
 //! capture the collector writes; the connections they make (directions paired, sampling applied,
 //! times absolute) and the evidence references back to the datagrams.
 
-use ringfence_model::{Connection, FlowKey, Resolution, Timestamp, Transport};
+use ringfence_model::{Connection, FlowKey, Installation, Resolution, Timestamp, Transport};
 use ringfence_sources::capture::{ObservationSink, community_id};
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::{ExportCaptureWriter, InputForm, ReadOutcome, looks_like, read};
@@ -27,6 +27,7 @@ impl ObservationSink for Collect {
         self.0.push(connection);
     }
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fn read_bytes(bytes: Vec<u8>) -> (ReadOutcome, Vec<Connection>) {

@@ -6,7 +6,7 @@ use super::dns::{self, DnsMessage};
 use super::names::{DnsLabel, NameCache};
 use super::reader::{CaptureReader, ReadSummary};
 use super::table::{FlowTable, FlowTimeouts};
-use ringfence_model::{Connection, EvidenceRef, ReadProblem, Resolution};
+use ringfence_model::{Connection, EvidenceRef, Installation, ReadProblem, Resolution};
 use serde::Serialize;
 
 /// Problems kept per file for the report; beyond this they are only counted.
@@ -37,6 +37,8 @@ impl Default for CaptureOptions {
 pub trait ObservationSink {
     fn connection(&mut self, connection: Connection);
     fn resolution(&mut self, resolution: Resolution);
+    /// Software seen on a host (inventories, process starts).
+    fn installation(&mut self, installation: Installation);
 }
 
 /// Counts over the whole run.

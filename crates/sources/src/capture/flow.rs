@@ -297,6 +297,7 @@ impl Flow {
                 .map(|t| t.as_str().to_string())
                 .collect(),
             split: self.continued,
+            process: None,
             evidence: self.evidence,
         }
     }

@@ -88,6 +88,7 @@ mod tests {
             http: Vec::new(),
             tunnels: Vec::new(),
             split: false,
+            process: None,
             evidence: EvidenceRef {
                 evidence: 0,
                 record: 1,

@@ -277,6 +277,7 @@ fn connection(orig: &Uni, resp: (u64, u64), first: Timestamp, last: Timestamp) -
         http: Vec::new(),
         tunnels: Vec::new(),
         split: orig.split,
+        process: None,
         evidence: orig.evidence,
     }
 }

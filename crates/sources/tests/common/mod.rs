@@ -5,7 +5,7 @@
 pub mod logs;
 pub mod zeek_log;
 
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::{
     CaptureEngine, CaptureOptions, CaptureReader, CaptureStats, ObservationSink, ReadSummary,
 };
@@ -27,6 +27,7 @@ pub fn shared_data(relative: &str) -> PathBuf {
 pub struct Collected {
     pub connections: Vec<Connection>,
     pub resolutions: Vec<Resolution>,
+    pub installations: Vec<Installation>,
 }
 
 impl ObservationSink for Collected {
@@ -35,6 +36,9 @@ impl ObservationSink for Collected {
     }
     fn resolution(&mut self, resolution: Resolution) {
         self.resolutions.push(resolution);
+    }
+    fn installation(&mut self, installation: Installation) {
+        self.installations.push(installation);
     }
 }
 

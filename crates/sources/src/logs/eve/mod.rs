@@ -297,6 +297,7 @@ impl EveReader {
             http: Vec::new(),
             tunnels: Vec::new(),
             split: false,
+            process: None,
             evidence: reference,
         }))
     }

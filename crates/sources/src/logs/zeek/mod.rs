@@ -239,6 +239,7 @@ impl ZeekJoin {
                     http: Vec::new(),
                     tunnels: Vec::new(),
                     split: false,
+                    process: None,
                     evidence: reference,
                 });
             }
