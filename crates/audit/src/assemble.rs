@@ -1,24 +1,26 @@
 //! Turning the merged aggregate into the report: findings in their final order, the catalog
 //! records they refer to, and the totals.
 
+use crate::assemble_installs::{JudgeInstall, coverage, installations};
 use crate::findings::{Aggregate, FindingKey, SystemKey};
 use crate::report::{
     BasisCountries, CountryTraffic, DecisionTotals, Disagreement, Disagreements, EvidenceExample,
     Finding, HostsNotInEstate, Inputs, REPORT_FORMAT, Report, Totals, Traffic, Unreadable,
 };
 use ringfence_intel::catalog::Catalog;
-use ringfence_model::{Decision, Estate, Organisation, Product};
+use ringfence_model::{Decision, Estate, EvidenceRef, Organisation, Product};
 use std::collections::BTreeMap;
 
 /// The ringfence version every report records.
 pub const RINGFENCE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub fn assemble(
-    aggregate: Aggregate,
+    mut aggregate: Aggregate,
     estate: &Estate,
     catalog: &Catalog,
     inputs: Inputs,
     unreadable: Unreadable,
+    judge_install: &mut JudgeInstall<'_>,
 ) -> Report {
     let evidence_digest = |index: u32| {
         usize::try_from(index)
@@ -27,6 +29,19 @@ pub fn assemble(
             .map(|e| e.sha256.clone())
             .unwrap_or_default()
     };
+    let example = |r: EvidenceRef| EvidenceExample {
+        sha256: evidence_digest(r.evidence),
+        evidence: r.evidence,
+        record: r.record,
+        offset: r.offset,
+    };
+    let installations = installations(
+        std::mem::take(&mut aggregate.installs),
+        estate,
+        judge_install,
+        &example,
+    );
+    let coverage = coverage(&mut aggregate, &installations, estate, &example);
     let mut totals = Totals {
         traffic: aggregate.traffic,
         internal: aggregate.internal,
@@ -107,18 +122,17 @@ pub fn assemble(
             example_names: finding.names.into_vec(),
             example_hosts: finding.hosts.into_vec(),
             example_destinations: finding.destinations.into_vec(),
-            evidence: finding
-                .evidence
-                .into_vec()
-                .into_iter()
-                .map(|r| EvidenceExample {
-                    sha256: evidence_digest(r.evidence),
-                    evidence: r.evidence,
-                    record: r.record,
-                    offset: r.offset,
-                })
-                .collect(),
+            evidence: finding.evidence.into_vec().into_iter().map(example).collect(),
+            baseline: None,
         });
+    }
+    for finding in &installations.findings {
+        if let Some(product) = catalog.product(&finding.product) {
+            add_owners(&mut organisations, &product.vendor);
+            products
+                .entry(product.id.clone())
+                .or_insert_with(|| product.clone());
+        }
     }
 
     Report {
@@ -130,6 +144,9 @@ pub fn assemble(
         products: products.into_values().collect(),
         organisations: organisations.into_values().collect(),
         findings,
+        installations,
+        coverage,
+        baseline: None,
         countries: aggregate
             .countries
             .into_iter()

@@ -1,5 +1,5 @@
-//! The ledger entry for a report: its digest, the digests of every input, the counts of deny and
-//! unknown findings, the time range, the deciding policies and the ringfence version.
+//! The ledger entry for a report: its digest, the digests of every input (the baseline report
+//! among them), the counts of deny and unknown findings (connections and installations), the time range, the deciding policies and the ringfence version.
 //!
 //! It is derived from the report's canonical JSON bytes alone, never from the in-memory report,
 //! so that `ringfence verify` rebuilds exactly the entry `ringfence audit --ledger` logged from
@@ -23,6 +23,20 @@ struct ReportFields {
     inputs: InputFields,
     time_range: Option<TimeRangeFields>,
     findings: Vec<FindingFields>,
+    /// Absent from format 1 reports.
+    #[serde(default)]
+    installations: InstallationFields,
+    baseline: Option<BaselineFields>,
+}
+
+#[derive(Default, Deserialize)]
+struct InstallationFields {
+    findings: Vec<FindingFields>,
+}
+
+#[derive(Deserialize)]
+struct BaselineFields {
+    report: Digested,
 }
 
 #[derive(Deserialize)]
@@ -93,10 +107,13 @@ pub fn commitment_of(report: &[u8]) -> Result<ReportCommitment, String> {
         inputs.insert(format!("intel/{}", source.name), source.sha256.clone());
     }
     inputs.insert("policies".into(), fields.inputs.policies.sha256);
+    if let Some(baseline) = fields.baseline {
+        inputs.insert("baseline".into(), baseline.report.sha256);
+    }
 
     let mut findings = FindingCounts::default();
     let mut policy_ids = BTreeSet::new();
-    for finding in &fields.findings {
+    for finding in fields.findings.iter().chain(&fields.installations.findings) {
         match finding.decision.as_str() {
             "deny" => findings.deny += 1,
             "unknown" => findings.unknown += 1,

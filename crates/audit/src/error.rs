@@ -26,6 +26,9 @@ pub enum AuditError {
     /// An evidence file that could not be opened or is not evidence ringfence can read.
     #[error("evidence: {0}")]
     Evidence(String),
+    /// The report given as `--baseline` could not be read or is not a ringfence report.
+    #[error("baseline {}: {message}", path.display())]
+    Baseline { path: PathBuf, message: String },
     #[error("{0}")]
     Usage(String),
 }

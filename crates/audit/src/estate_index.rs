@@ -2,7 +2,7 @@
 //! beats any range that contains it) or by hostname.
 
 use crate::host::{HostPattern, Network, address_bits, normalise_name};
-use ringfence_model::{Estate, System};
+use ringfence_model::{Estate, HostIdentity, System};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -75,9 +75,26 @@ impl EstateIndex {
 
     /// The system listing `name` (case-insensitive, trailing dot ignored).
     pub fn system_for_name(&self, name: &str) -> Option<&System> {
-        self.names
-            .get(&normalise_name(name))
-            .and_then(|i| self.systems.get(*i))
+        self.system_index_for_name(name)
+            .and_then(|i| self.systems.get(i))
+    }
+
+    /// The position of the system listing `name`; a fully qualified name the estate does not
+    /// list also matches its host label (Sysmon's `Computer` is `pc-01.corp.example` where an
+    /// estate often lists `pc-01`).
+    pub fn system_index_for_name(&self, name: &str) -> Option<usize> {
+        let name = normalise_name(name);
+        self.names.get(&name).copied().or_else(|| {
+            let (label, _) = name.split_once('.')?;
+            self.names.get(label).copied()
+        })
+    }
+
+    /// The system of a host as endpoint evidence names it: by address first, then by name.
+    pub fn system_index_for_host(&self, host: &HostIdentity) -> Option<usize> {
+        host.address
+            .and_then(|a| self.system_index(a))
+            .or_else(|| host.name.as_deref().and_then(|n| self.system_index_for_name(n)))
     }
 }
 
@@ -137,5 +154,22 @@ mod tests {
             Some("desks")
         );
         assert!(index.system_for_name("pc-02.corp.example").is_none());
+    }
+
+    #[test]
+    fn a_qualified_name_matches_the_listed_host_label() {
+        let index = EstateIndex::new(&Estate {
+            levels: ringfence_model::uk_levels(),
+            systems: vec![system("desks", &["pc-07"]), system("fqdn", &["pc-08.corp"])],
+        });
+        assert_eq!(index.system_index_for_name("PC-07.corp.example"), Some(0));
+        assert_eq!(index.system_index_for_name("pc-08.corp"), Some(1));
+        // A short name never matches a qualified estate entry: which domain would it be?
+        assert_eq!(index.system_index_for_name("pc-08"), None);
+        let host = HostIdentity {
+            name: Some("pc-07".into()),
+            address: Some("192.0.2.1".parse().unwrap()),
+        };
+        assert_eq!(index.system_index_for_host(&host), Some(0));
     }
 }

@@ -5,6 +5,7 @@
 //! Every part merges order-independently (sums, minima, maxima, sets of the smallest members), so
 //! per-file partial aggregates built on any number of threads merge to the same result.
 
+use crate::installs::InstallAggregate;
 use crate::report::{TimeRange, Traffic};
 use crate::smallest::Smallest;
 use ringfence_model::{
@@ -135,6 +136,10 @@ pub struct Aggregate {
     pub not_in_estate: Traffic,
     pub hosts_not_in_estate: Smallest<IpAddr>,
     pub time_range: Option<TimeRange>,
+    /// Per system, the first connections seen from its hosts: the evidence that observed the
+    /// system at all (what a resolved finding cites).
+    pub systems_seen: BTreeMap<SystemKey, Smallest<EvidenceRef>>,
+    pub installs: InstallAggregate,
 }
 
 impl Default for Aggregate {
@@ -150,6 +155,8 @@ impl Default for Aggregate {
             not_in_estate: Traffic::default(),
             hosts_not_in_estate: Smallest::new(MAX_HOSTS_NOT_IN_ESTATE),
             time_range: None,
+            systems_seen: BTreeMap::new(),
+            installs: InstallAggregate::default(),
         }
     }
 }
@@ -204,6 +211,10 @@ impl Aggregate {
                 last_seen: connection.last_seen,
             },
         ));
+        self.systems_seen
+            .entry(oriented.system)
+            .or_insert_with(|| Smallest::new(EXAMPLES))
+            .offer(connection.evidence);
         if oriented.system == SystemKey::NotInEstate {
             self.not_in_estate = add(self.not_in_estate, traffic);
             self.hosts_not_in_estate.offer(oriented.local);
@@ -333,5 +344,14 @@ impl Aggregate {
         if let Some(range) = other.time_range {
             self.time_range = Some(widen(self.time_range, range));
         }
+        for (system, evidence) in other.systems_seen {
+            match self.systems_seen.get_mut(&system) {
+                Some(existing) => existing.merge(evidence),
+                None => {
+                    self.systems_seen.insert(system, evidence);
+                }
+            }
+        }
+        self.installs.merge(other.installs);
     }
 }

@@ -9,22 +9,28 @@
 //! - `views`: terminal, Markdown and self-contained HTML (with a server-side SVG world map).
 
 mod assemble;
+mod assemble_installs;
+mod baseline;
 pub mod commitment;
 mod error;
 mod estate;
 mod estate_index;
 pub mod findings;
 mod host;
+pub mod installs;
 mod report;
+mod report_installs;
 mod run;
 mod sink;
 mod smallest;
 pub mod views;
 
 pub use assemble::RINGFENCE_VERSION;
+pub use baseline::{Baseline, MAX_BASELINE_BYTES};
 pub use error::AuditError;
 pub use estate::{MAX_ESTATE_BYTES, load_estate, parse_estate};
 pub use estate_index::EstateIndex;
 pub use host::{HostPattern, Network};
 pub use report::*;
+pub use report_installs::*;
 pub use run::{AuditInputs, AuditSetup, audit_evidence, load_setup, read_estate, run_audit};

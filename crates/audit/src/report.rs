@@ -6,12 +6,13 @@ use ringfence_model::{
     AttributionBasis, Basis, Decision, EvidenceKind, IntelSource, Organisation, Product,
     ReadProblem, SourceAnswer, System, Timestamp,
 };
+use crate::report_installs::{BaselineComparison, BaselineStatus, Installations, SystemCoverage};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 
 /// Names the shape of this document; bumped when a field changes meaning.
-pub const REPORT_FORMAT: &str = "ringfence-report/1";
+pub const REPORT_FORMAT: &str = "ringfence-report/2";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -29,6 +30,13 @@ pub struct Report {
     pub organisations: Vec<Organisation>,
     /// Sorted: deny, unknown, allow; then system (not in estate last), product, operator, policies.
     pub findings: Vec<Finding>,
+    /// Software found on hosts: where each catalog product is installed, judged per system.
+    pub installations: Installations,
+    /// What the evidence observed of each system (estate order; hosts not in the estate last).
+    pub coverage: Vec<SystemCoverage>,
+    /// The comparison with the report given as `--baseline`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineComparison>,
     /// Bytes per destination country, per basis (a connection counts for every country any source
     /// of that basis names); sorted by basis, then country.
     pub countries: Vec<CountryTraffic>,
@@ -119,6 +127,9 @@ pub struct Finding {
     pub example_destinations: Vec<IpAddr>,
     /// Up to [`crate::findings::EXAMPLES`] evidence records (earliest in the evidence order first).
     pub evidence: Vec<EvidenceExample>,
+    /// Compared with `--baseline`: new or persisting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineStatus>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -240,9 +251,14 @@ impl Report {
         hex::encode(Sha256::digest(self.to_canonical_json()))
     }
 
-    /// True when any finding is denied by policy.
+    /// True when any finding (connection or installation) is denied by policy.
     pub fn has_deny(&self) -> bool {
         self.totals.deny.findings > 0
+            || self
+                .installations
+                .findings
+                .iter()
+                .any(|f| f.decision == Decision::Deny)
     }
 
     /// True when some evidence could not be read and was skipped.

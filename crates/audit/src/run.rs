@@ -6,6 +6,7 @@
 //! same on one thread or many.
 
 use crate::assemble::assemble;
+use crate::baseline::Baseline;
 use crate::error::AuditError;
 use crate::estate::parse_estate;
 use crate::estate_index::EstateIndex;
@@ -42,6 +43,8 @@ pub struct AuditInputs {
     pub intel_config: Option<PathBuf>,
     /// Evidence files read at once; 0 means one per available core.
     pub threads: usize,
+    /// An earlier report to compare with (`--baseline`).
+    pub baseline: Option<PathBuf>,
 }
 
 /// The loaded, non-evidence inputs of an audit. [`run_audit`] builds them from files; tests and
@@ -87,8 +90,14 @@ pub fn read_estate(path: &Path) -> Result<(Estate, FileDigest), AuditError> {
 
 /// Runs the whole audit from files.
 pub fn run_audit(inputs: &AuditInputs) -> Result<Report, AuditError> {
+    // Read the baseline first so a wrong file fails before the evidence is read.
+    let baseline = inputs.baseline.as_deref().map(Baseline::read).transpose()?;
     let setup = load_setup(inputs)?;
-    audit_evidence(&setup, &inputs.evidence, inputs.threads)
+    let mut report = audit_evidence(&setup, &inputs.evidence, inputs.threads)?;
+    if let Some(baseline) = baseline {
+        baseline.compare(&mut report);
+    }
+    Ok(report)
 }
 
 /// Loads the estate, the bundled catalog, the IP data and the policies named by `inputs`.
@@ -206,12 +215,19 @@ pub fn audit_evidence(
             sha256: setup.policies.sha256(),
         },
     };
+    let mut judge = Judge::new(&setup.policies, &setup.catalog).with_levels(&setup.estate.levels);
+    let mut judge_install = |system: Option<usize>, product: &str| {
+        let product = setup.catalog.product(product)?;
+        let system = system.and_then(|i| setup.estate.systems.get(i));
+        Some(judge.install(system, product))
+    };
     Ok(assemble(
         aggregate,
         &setup.estate,
         &setup.catalog,
         inputs,
         unreadable,
+        &mut judge_install,
     ))
 }
 

@@ -5,7 +5,9 @@ use crate::estate_index::EstateIndex;
 use crate::findings::{Aggregate, Oriented, Outcome, SystemKey, bounded_name};
 use ringfence_intel::catalog::Catalog;
 use ringfence_intel::ipdata::IpIntel;
-use ringfence_model::{Attribution, AttributionBasis, Connection, Installation, Resolution};
+use ringfence_model::{
+    Attribution, AttributionBasis, Connection, InstallSource, Installation, Product, Resolution,
+};
 use ringfence_policy::Judge;
 use ringfence_sources::capture::ObservationSink;
 
@@ -30,8 +32,19 @@ impl AuditSink<'_, '_> {
     fn fold(&mut self, connection: &Connection) {
         let estate = self.context.estate;
         let key = connection.key;
+        // Endpoint evidence names its own host: an address the estate does not list (a VPN or
+        // NAT address) still places the connection by the host's name.
+        let local_by_name = connection
+            .process
+            .as_ref()
+            .and_then(|p| p.host.as_deref())
+            .and_then(|name| estate.system_index_for_name(name));
         let orig = estate.system_index(key.orig_addr);
         let resp = estate.system_index(key.resp_addr);
+        let (orig, resp) = match (orig, resp, local_by_name) {
+            (None, None, Some(system)) => (Some(system), None),
+            known => (known.0, known.1),
+        };
         // The estate's host is the local side; between two estate hosts, the one that opened the
         // connection; when neither is in the estate, the originator (reported as not in estate).
         let (oriented, remote, remote_in_estate) = match (orig, resp) {
@@ -72,7 +85,11 @@ impl AuditSink<'_, '_> {
         let catalog = self.context.catalog;
         let destination = self.context.intel.destination_shared(remote);
         let attribution = catalog
-            .attribute(connection, &destination, None)
+            .attribute(
+                connection,
+                &destination,
+                connection.process.as_ref().map(|p| p.image.as_str()),
+            )
             .map(bounded_attribution);
         if remote_in_estate && attribution.is_none() {
             self.aggregate.add(&oriented, &Outcome::Internal);
@@ -96,6 +113,25 @@ impl AuditSink<'_, '_> {
                 verdict: &verdict,
             },
         );
+    }
+}
+
+/// The catalog product a record shows: a running process by its image, anything else by its
+/// name, then by its package URL (SBOM components carry one).
+fn installed_product<'c>(catalog: &'c Catalog, installation: &Installation) -> Option<&'c Product> {
+    match installation.source {
+        InstallSource::RunningProcess => installation
+            .location
+            .as_deref()
+            .or(Some(installation.name.as_str()))
+            .and_then(|image| catalog.product_for_image(image)),
+        _ => catalog.product_for_package(&installation.name).or_else(|| {
+            installation
+                .product
+                .as_deref()
+                .filter(|p| p.starts_with("pkg:"))
+                .and_then(|purl| catalog.product_for_package(purl))
+        }),
     }
 }
 
@@ -130,5 +166,18 @@ impl ObservationSink for AuditSink<'_, '_> {
     /// does not list them.
     fn resolution(&mut self, _resolution: Resolution) {}
 
-    fn installation(&mut self, _installation: Installation) {}
+    fn installation(&mut self, mut installation: Installation) {
+        if let Some(position) = self.evidence {
+            installation.evidence.evidence = position;
+        }
+        let system = match self.context.estate.system_index_for_host(&installation.host) {
+            Some(index) => SystemKey::InEstate(index),
+            None => SystemKey::NotInEstate,
+        };
+        let installs = &mut self.aggregate.installs;
+        installs.inventoried(system, &installation);
+        if let Some(product) = installed_product(self.context.catalog, &installation) {
+            installs.add(system, &product.id, &installation);
+        }
+    }
 }

@@ -47,6 +47,10 @@ pub struct AuditArgs {
     /// Evidence files read at once (0: one per core); the report is the same whatever the number
     #[arg(long, default_value_t = 0, value_name = "N")]
     threads: usize,
+    /// An earlier JSON report of the same estate: mark every finding new or persisting, and list
+    /// the earlier findings now gone as resolved (with the evidence that shows it) or unverified
+    #[arg(long, value_name = "REPORT")]
+    baseline: Option<PathBuf>,
     /// The canonical JSON report
     #[arg(long, conflicts_with = "markdown")]
     json: bool,
@@ -132,6 +136,7 @@ pub fn run(args: AuditArgs) -> ExitCode {
         data_dir,
         intel_config: args.intel_config.clone(),
         threads: args.threads,
+        baseline: args.baseline.clone(),
     };
     let report = match run_audit(&inputs) {
         Ok(report) => report,

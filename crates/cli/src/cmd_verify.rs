@@ -27,8 +27,8 @@ TLOG-POLICY is a C2SP tlog-policy file: the logs you trust (their vkeys) and the
 quorum whose cosignatures you require. Nothing is fetched: the receipt carries the inclusion proof \
 and the cosigned checkpoint.
 
-With --evidence the audit is re-run on those files, with the estate and policy packs the report \
-names (or --estate and --pack), and the IP data from --data-dir; the report verifies only if the \
+With --evidence the audit is re-run on those files, with the estate, policy packs and baseline \
+report the report names (or --estate, --pack and --baseline), and the IP data from --data-dir; the report verifies only if the \
 re-run gives the same bytes.
 
 Exit codes: 0 verified; 1 verification failed (the reason is printed); 2 usage error or an \
@@ -53,6 +53,9 @@ pub struct VerifyArgs {
     /// IP data for the re-run [default: as for `ringfence audit`]
     #[arg(long, value_name = "DIR", requires = "evidence")]
     data_dir: Option<PathBuf>,
+    /// The baseline report for the re-run [default: the path the report names, if any]
+    #[arg(long, value_name = "REPORT", requires = "evidence")]
+    baseline: Option<PathBuf>,
 }
 
 /// Why verification stopped: a failed check (exit 1) or an unusable input (exit 2).
@@ -173,6 +176,11 @@ fn rerun(args: &VerifyArgs, report: &[u8], committed: &ReportCommitment) -> Resu
     } else {
         args.packs.clone()
     };
+    let baseline = args.baseline.clone().or_else(|| {
+        named["baseline"]["report"]["path"]
+            .as_str()
+            .map(PathBuf::from)
+    });
     let audit = AuditInputs {
         evidence: args.evidence.clone(),
         estate,
@@ -180,6 +188,7 @@ fn rerun(args: &VerifyArgs, report: &[u8], committed: &ReportCommitment) -> Resu
         data_dir: args.data_dir.clone().unwrap_or_else(default_data_dir),
         intel_config: None,
         threads: 0,
+        baseline,
     };
     let rerun =
         run_audit(&audit).map_err(|e| Failure::Usage(format!("re-running the audit: {e}")))?;

@@ -441,3 +441,15 @@ fn installed_programs_and_purls_map_to_products() {
     assert_eq!(id("LibreOffice 7.6"), None);
     assert_eq!(id(""), None);
 }
+
+#[test]
+fn running_images_map_to_products() {
+    let catalog = Catalog::bundled();
+    let id = |image: &str| catalog.product_for_image(image).map(|p| p.id.as_str());
+    assert_eq!(
+        id(r"C:\Program Files (x86)\Kaspersky Lab\Kaspersky Endpoint Security for Windows\AVP.EXE"),
+        Some("kaspersky-endpoint-security")
+    );
+    assert_eq!(id(r"C:\Windows\System32\svchost.exe"), None);
+    assert_eq!(id(""), None);
+}

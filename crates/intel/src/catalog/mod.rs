@@ -269,6 +269,14 @@ impl Catalog {
             .and_then(|i| self.products.get(i))
     }
 
+    /// The product a running process belongs to, by its image path (the same patterns that
+    /// attribute a connection to the process that made it).
+    pub fn product_for_image(&self, image: &str) -> Option<&Product> {
+        self.index
+            .by_image(image)
+            .and_then(|hit| self.products.get(hit.product))
+    }
+
     /// SHA-256 (lower-case hex) of the catalog's RFC 8785 canonical JSON
     /// (`{"organisations":[…],"products":[…]}`, each sorted by id).
     pub fn sha256(&self) -> String {
