@@ -122,7 +122,12 @@ pub fn assemble(
             example_names: finding.names.into_vec(),
             example_hosts: finding.hosts.into_vec(),
             example_destinations: finding.destinations.into_vec(),
-            evidence: finding.evidence.into_vec().into_iter().map(example).collect(),
+            evidence: finding
+                .evidence
+                .into_vec()
+                .into_iter()
+                .map(example)
+                .collect(),
             baseline: None,
         });
     }

@@ -68,8 +68,10 @@ pub fn installations(
     digest: &EvidenceDigest<'_>,
 ) -> Installations {
     let mut present: BTreeMap<(SystemKey, String), Group> = BTreeMap::new();
-    let mut removed: BTreeMap<(SystemKey, String), (BTreeSet<HostIdentity>, Smallest<EvidenceRef>)> =
-        BTreeMap::new();
+    let mut removed: BTreeMap<
+        (SystemKey, String),
+        (BTreeSet<HostIdentity>, Smallest<EvidenceRef>),
+    > = BTreeMap::new();
     for (key, state) in installs.host_products {
         let installed = state.installed();
         let HostProductState {
@@ -182,10 +184,7 @@ pub fn coverage(
             .remove(&key)
             .map(|seen| seen.into_vec().into_iter().map(digest).collect())
             .unwrap_or_default();
-        let inventoried_hosts = inventoried
-            .get(&system.as_deref())
-            .copied()
-            .unwrap_or(0);
+        let inventoried_hosts = inventoried.get(&system.as_deref()).copied().unwrap_or(0);
         if key == SystemKey::NotInEstate && connection_evidence.is_empty() && inventoried_hosts == 0
         {
             continue;

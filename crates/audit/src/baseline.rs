@@ -244,7 +244,10 @@ fn gone_install(
             .ok()
             .and_then(|i| report.installations.inventoried_hosts.get(i));
         match (removed_here, inventoried) {
-            (true, _) => removal.iter().flat_map(|r| &r.evidence).for_each(&mut offer),
+            (true, _) => removal
+                .iter()
+                .flat_map(|r| &r.evidence)
+                .for_each(&mut offer),
             (false, Some(h)) => offer(&h.evidence),
             (false, None) => hosts_not_inventoried.push(host.clone()),
         }

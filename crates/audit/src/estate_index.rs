@@ -92,9 +92,11 @@ impl EstateIndex {
 
     /// The system of a host as endpoint evidence names it: by address first, then by name.
     pub fn system_index_for_host(&self, host: &HostIdentity) -> Option<usize> {
-        host.address
-            .and_then(|a| self.system_index(a))
-            .or_else(|| host.name.as_deref().and_then(|n| self.system_index_for_name(n)))
+        host.address.and_then(|a| self.system_index(a)).or_else(|| {
+            host.name
+                .as_deref()
+                .and_then(|n| self.system_index_for_name(n))
+        })
     }
 }
 

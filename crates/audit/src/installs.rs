@@ -122,7 +122,11 @@ impl InstallAggregate {
         }
         if self.inventoried.len() >= MAX_INVENTORIED_HOSTS {
             self.inventoried_truncated = true;
-            if self.inventoried.last_key_value().is_none_or(|(last, _)| host > last) {
+            if self
+                .inventoried
+                .last_key_value()
+                .is_none_or(|(last, _)| host > last)
+            {
                 return;
             }
             self.inventoried.pop_last();
@@ -138,8 +142,7 @@ impl InstallAggregate {
             host: installation.host.clone(),
             product: product.to_owned(),
         };
-        if !self.host_products.contains_key(&key) && self.host_products.len() >= MAX_HOST_PRODUCTS
-        {
+        if !self.host_products.contains_key(&key) && self.host_products.len() >= MAX_HOST_PRODUCTS {
             self.host_products_dropped = self.host_products_dropped.saturating_add(1);
             return;
         }

@@ -2,11 +2,11 @@
 //! bytes whatever the thread count or machine. Nothing in it comes from the wall clock, a hash
 //! map's order or thread timing; every list has a defined order (documented on its field).
 
+use crate::report_installs::{BaselineComparison, BaselineStatus, Installations, SystemCoverage};
 use ringfence_model::{
     AttributionBasis, Basis, Decision, EvidenceKind, IntelSource, Organisation, Product,
     ReadProblem, SourceAnswer, System, Timestamp,
 };
-use crate::report_installs::{BaselineComparison, BaselineStatus, Installations, SystemCoverage};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;

@@ -170,7 +170,11 @@ impl ObservationSink for AuditSink<'_, '_> {
         if let Some(position) = self.evidence {
             installation.evidence.evidence = position;
         }
-        let system = match self.context.estate.system_index_for_host(&installation.host) {
+        let system = match self
+            .context
+            .estate
+            .system_index_for_host(&installation.host)
+        {
             Some(index) => SystemKey::InEstate(index),
             None => SystemKey::NotInEstate,
         };

@@ -279,7 +279,7 @@ fn report_bytes_do_not_depend_on_the_thread_count() {
     let other = audit_evidence(&setup, &reversed, 2).unwrap();
     assert_eq!(other.inputs.evidence[0].path, evidence[2]);
     let report: serde_json::Value = serde_json::from_slice(&one).unwrap();
-    assert_eq!(report["format"], "ringfence-report/1");
+    assert_eq!(report["format"], "ringfence-report/2");
     assert_eq!(report["inputs"]["evidence"].as_array().unwrap().len(), 3);
 }
 

@@ -2,10 +2,11 @@
 //! Policy forbids them too), a world map drawn server-side as SVG, and the report's tables.
 
 use super::escape::html as esc;
+use super::installs;
 use super::worldmap::WorldMap;
 use super::{
-    basis_short, countries_label, decision_label, human_bytes, operator_label, policies_label,
-    product_label, rollup, system_label,
+    basis_short, countries_label, human_bytes, operator_label, policies_label, product_label,
+    rollup, system_label,
 };
 use crate::report::{CountryTraffic, Report};
 use ringfence_model::{Basis, Decision};
@@ -260,7 +261,7 @@ fn findings(out: &mut String, report: &Report) {
             "<tr class=\"{class}\"><td class=\"d\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td class=\"sub\">{}<br>{}</td>\
              <td class=\"sub\">{}<br>hosts {}<br>evidence <code>{}</code></td></tr>",
-            decision_label(f.decision),
+            installs::decision_cell(f.decision, f.baseline),
             esc(&system_label(report, f.system.as_deref())),
             esc(&product_label(report, f.product.as_deref())),
             esc(&operator_label(report, f.operator.as_deref())),
@@ -282,6 +283,43 @@ fn findings(out: &mut String, report: &Report) {
             out,
             "<p>{} more findings in the JSON report.</p>",
             report.findings.len() - FINDING_ROWS
+        );
+    }
+}
+
+/// An installation or baseline table, when it has rows.
+fn endpoint_table(out: &mut String, id: &str, table: &installs::Table) {
+    if table.rows.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<h2>{}</h2><table id=\"{id}\"><thead><tr>",
+        esc(table.title)
+    );
+    for header in table.headers {
+        let _ = write!(out, "<th>{}</th>", esc(header));
+    }
+    let _ = writeln!(out, "</tr></thead><tbody>");
+    for (decision, cells) in table.rows.iter().take(FINDING_ROWS) {
+        let class = match decision {
+            Some(Decision::Deny) => " class=\"deny\"",
+            Some(Decision::Unknown) => " class=\"unknown\"",
+            Some(Decision::Allow) => " class=\"allow\"",
+            None => "",
+        };
+        let _ = write!(out, "<tr{class}>");
+        for cell in cells {
+            let _ = write!(out, "<td>{}</td>", esc(cell));
+        }
+        let _ = writeln!(out, "</tr>");
+    }
+    let _ = writeln!(out, "</tbody></table>");
+    if table.rows.len() > FINDING_ROWS {
+        let _ = writeln!(
+            out,
+            "<p>{} more rows in the JSON report.</p>",
+            table.rows.len() - FINDING_ROWS
         );
     }
 }
@@ -504,6 +542,16 @@ pub fn html(report: &Report, world_atlas_json: &str) -> String {
     cards(&mut out, report);
     world_map(&mut out, report, world_atlas_json);
     findings(&mut out, report);
+    if let Some(summary) = installs::baseline_summary(report) {
+        let _ = writeln!(out, "<h2>Since the baseline</h2><p>{}</p>", esc(&summary));
+    }
+    for (id, table) in [
+        ("installations", installs::installations(report)),
+        ("removed", installs::removals(report)),
+        ("gone", installs::gone(report)),
+    ] {
+        endpoint_table(&mut out, id, &table);
+    }
     rollups(&mut out, report);
     disagreements(&mut out, report);
     details(&mut out, report);

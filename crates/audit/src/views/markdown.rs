@@ -1,9 +1,10 @@
 //! The Markdown view: for pull requests, tickets and wikis.
 
 use super::escape::markdown as esc;
+use super::installs;
 use super::{
-    ROWS_SHOWN, basis_short, countries_label, decision_label, human_bytes, operator_label,
-    policies_label, product_label, rollup, system_label,
+    ROWS_SHOWN, basis_short, countries_label, human_bytes, operator_label, policies_label,
+    product_label, rollup, system_label,
 };
 use crate::report::Report;
 use std::fmt::Write;
@@ -27,6 +28,25 @@ fn header(out: &mut String, cells: &[&str]) {
         out,
         &cells.iter().map(|_| "---".to_owned()).collect::<Vec<_>>(),
     );
+}
+
+/// An installation or baseline table, when it has rows.
+fn endpoint_table(out: &mut String, table: &installs::Table) {
+    if table.rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n## {}\n", table.title);
+    header(out, table.headers);
+    for (_, cells) in table.rows.iter().take(ROWS_SHOWN) {
+        row(out, &cells.iter().map(|c| esc(c)).collect::<Vec<_>>());
+    }
+    if table.rows.len() > ROWS_SHOWN {
+        let _ = writeln!(
+            out,
+            "\n{} more rows in the JSON report.",
+            table.rows.len() - ROWS_SHOWN
+        );
+    }
 }
 
 pub fn markdown(report: &Report) -> String {
@@ -91,7 +111,7 @@ pub fn markdown(report: &Report) -> String {
         row(
             &mut out,
             &[
-                decision_label(f.decision).to_owned(),
+                installs::decision_cell(f.decision, f.baseline),
                 esc(&system_label(report, f.system.as_deref())),
                 esc(&product_label(report, f.product.as_deref())),
                 esc(&operator_label(report, f.operator.as_deref())),
@@ -109,6 +129,17 @@ pub fn markdown(report: &Report) -> String {
             "\n{} more findings in the JSON report.",
             report.findings.len() - ROWS_SHOWN
         );
+    }
+
+    if let Some(summary) = installs::baseline_summary(report) {
+        let _ = writeln!(out, "\n## Since the baseline\n\n{}", esc(&summary));
+    }
+    for table in [
+        installs::installations(report),
+        installs::removals(report),
+        installs::gone(report),
+    ] {
+        endpoint_table(&mut out, &table);
     }
 
     for (title, rows) in [

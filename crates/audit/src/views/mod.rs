@@ -4,6 +4,7 @@
 
 pub mod escape;
 mod html;
+mod installs;
 mod iso;
 mod markdown;
 mod terminal;

@@ -1,6 +1,7 @@
 //! The terminal summary: what was audited, the deny and unknown findings, and the totals.
 
 use super::escape::terminal as esc;
+use super::installs;
 use super::{
     ROWS_SHOWN, countries_label, decision_label, human_bytes, operator_label, policies_label,
     product_label, system_label,
@@ -31,6 +32,35 @@ fn table(out: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     line(out, &mut headers.iter().copied());
     for row in rows {
         line(out, &mut row.iter().map(String::as_str));
+    }
+}
+
+/// An installation or baseline table, when it has rows.
+fn endpoint_table(out: &mut String, table: &installs::Table) {
+    if table.rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}: {}",
+        table.title.to_lowercase(),
+        table.rows.len()
+    );
+    let rows: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .take(ROWS_SHOWN)
+        .map(|(_, cells)| cells.iter().map(|c| esc(c)).collect())
+        .collect();
+    let headers: Vec<String> = table.headers.iter().map(|h| h.to_uppercase()).collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    self::table(out, &headers, &rows);
+    if table.rows.len() > ROWS_SHOWN {
+        let _ = writeln!(
+            out,
+            "  … {} more (see --json)",
+            table.rows.len() - ROWS_SHOWN
+        );
     }
 }
 
@@ -121,6 +151,14 @@ pub fn terminal(report: &Report) -> String {
         if findings.len() > ROWS_SHOWN {
             let _ = writeln!(out, "  … {} more (see --json)", findings.len() - ROWS_SHOWN);
         }
+    }
+
+    for table in [installs::installations(report), installs::removals(report)] {
+        endpoint_table(&mut out, &table);
+    }
+    if let Some(summary) = installs::baseline_summary(report) {
+        let _ = writeln!(out, "\nbaseline: {}", esc(&summary));
+        endpoint_table(&mut out, &installs::gone(report));
     }
 
     let _ = writeln!(out, "\ntotals:");
