@@ -115,8 +115,9 @@ fn windows_header(line: &str) -> bool {
         && WINDOWS_KEYS.iter().any(|key| has(key))
 }
 
-/// Every whole line of the head is an rpm package, and one at least names an architecture (or is
-/// rpm's `gpg-pubkey`), so a word list is not taken for a package list.
+/// The first line of the head and most of its whole lines are rpm packages, and
+/// one at least names an architecture (or is rpm's `gpg-pubkey`), so a word list is not taken for
+/// a package list while a damaged line does not hide the whole listing.
 fn rpm_list(head_len: usize, text: &str) -> bool {
     // A full head may end inside a line: that last piece is not judged.
     let complete = if head_len >= 4096 {
@@ -124,22 +125,18 @@ fn rpm_list(head_len: usize, text: &str) -> bool {
     } else {
         text
     };
-    let mut lines = complete
+    let lines: Vec<&str> = complete
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .peekable();
-    if lines.peek().is_none() {
-        return false;
-    }
-    let mut named_arch = false;
-    for line in lines {
-        let Some(package) = rpm::nevra(line) else {
-            return false;
-        };
-        named_arch |= package.arch.is_some() || package.name == "gpg-pubkey";
-    }
-    named_arch
+        .collect();
+    let packages: Vec<rpm::Nevra<'_>> = lines.iter().filter_map(|l| rpm::nevra(l)).collect();
+    let first_is_package = lines.first().is_some_and(|l| rpm::nevra(l).is_some());
+    first_is_package
+        && packages.len() * 2 > lines.len()
+        && packages
+            .iter()
+            .any(|p| p.arch.is_some() || p.name == "gpg-pubkey")
 }
 
 #[cfg(test)]

@@ -112,9 +112,12 @@ pub(crate) fn offset_in(whole: &str, part: &str) -> usize {
         .unwrap_or(0)
 }
 
-/// The offset in `text` of the line and column a `serde_json` error names (both 1-based; a
-/// column of 0 means the error is at the line's end of input).
+/// The offset in `text` of the line and column a `serde_json` error names (both 1-based); an
+/// error of input ending too soon is at the end.
 pub(crate) fn error_offset(text: &str, error: &serde_json::Error) -> usize {
+    if error.is_eof() {
+        return text.len();
+    }
     let line_start = if error.line() <= 1 {
         0
     } else {
