@@ -46,7 +46,7 @@ impl DpkgStatus {
         if line.starts_with([' ', '\t']) {
             return;
         }
-        let stanza = self.stanza.get_or_insert_with(|| Stanza {
+        let stanza = self.stanza.get_or_insert(Stanza {
             at,
             package: None,
             version: None,

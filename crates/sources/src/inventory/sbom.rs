@@ -178,10 +178,11 @@ fn cyclonedx_component(
 
 fn cyclonedx_host(metadata: &Metadata<'_>) -> Option<String> {
     let component = metadata.component.as_ref();
-    if let Some(device) = component.filter(|c| c.kind.get() == Some("device")) {
-        if let Some(name) = device.name.owned() {
-            return Some(name);
-        }
+    if let Some(name) = component
+        .filter(|c| c.kind.get() == Some("device"))
+        .and_then(|device| device.name.owned())
+    {
+        return Some(name);
     }
     [metadata.properties, component.and_then(|c| c.properties)]
         .into_iter()
@@ -338,12 +339,11 @@ fn spdx_device(packages: &RawValue) -> Option<String> {
     let mut found = None;
     // Unreadable packages are reported when the packages are read.
     let _ = for_each_element(packages, |raw| {
-        if found.is_none() {
-            if let Ok(package) = serde_json::from_str::<Purpose<'_>>(raw.get()) {
-                if package.purpose.get() == Some("DEVICE") {
-                    found = package.name.owned();
-                }
-            }
+        if found.is_none()
+            && let Ok(package) = serde_json::from_str::<Purpose<'_>>(raw.get())
+            && package.purpose.get() == Some("DEVICE")
+        {
+            found = package.name.owned();
         }
     });
     found
@@ -364,12 +364,11 @@ fn spdx_party(text: &Text<'_>) -> Option<String> {
 fn purl(refs: &RawValue) -> Option<String> {
     let mut found = None;
     let _ = for_each_element(refs, |raw| {
-        if found.is_none() {
-            if let Ok(reference) = serde_json::from_str::<ExternalRef<'_>>(raw.get()) {
-                if reference.reference_type.get() == Some("purl") {
-                    found = reference.reference_locator.owned();
-                }
-            }
+        if found.is_none()
+            && let Ok(reference) = serde_json::from_str::<ExternalRef<'_>>(raw.get())
+            && reference.reference_type.get() == Some("purl")
+        {
+            found = reference.reference_locator.owned();
         }
     });
     found
