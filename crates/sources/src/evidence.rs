@@ -7,6 +7,7 @@
 
 use crate::capture::{CaptureError, CaptureReader, ObservationSink};
 use crate::input::EvidenceStream;
+use crate::inventory;
 use crate::logs::{self, LogOptions, eve, zeek};
 use crate::netflow;
 use flate2::bufread::MultiGzDecoder;
@@ -37,6 +38,9 @@ pub enum RecordFormat {
     /// Zeek logs: read as a set ([`read_zeek_set`]), since each log is its own file, joined by
     /// `uid`.
     ZeekLog,
+    /// Software inventories: osquery results, CycloneDX, SPDX, registry exports, PowerShell
+    /// program listings, the dpkg status file, `rpm -qa`.
+    Inventory,
 }
 
 /// An input opened and sniffed, not yet read.
@@ -107,6 +111,8 @@ fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
         EvidenceFormat::Records(RecordFormat::SuricataEve)
     } else if zeek::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::ZeekLog)
+    } else if inventory::looks_like(head) {
+        EvidenceFormat::Records(RecordFormat::Inventory)
     } else {
         EvidenceFormat::Capture
     })
@@ -162,6 +168,16 @@ pub fn read_records(
         }
         RecordFormat::SuricataEve => log_summary(eve::read(stream, evidence, sink)),
         RecordFormat::ZeekLog => log_summary(zeek::read(stream, evidence, sink)),
+        RecordFormat::Inventory => {
+            let outcome = inventory::read(stream, evidence, sink);
+            EvidenceSummary {
+                evidence: outcome.evidence,
+                records: outcome.records,
+                connections: outcome.connections,
+                problems: outcome.problems.kept,
+                problem_count: outcome.problems.count,
+            }
+        }
     }
 }
 

@@ -5,5 +5,6 @@
 pub mod capture;
 pub mod evidence;
 pub mod input;
+pub mod inventory;
 pub mod logs;
 pub mod netflow;

@@ -44,8 +44,8 @@ pub mod zeek;
 mod address;
 mod answers;
 mod join;
-mod lines;
-mod time;
+pub(crate) mod lines;
+pub(crate) mod time;
 
 use crate::input::{EvidenceStream, MAX_KEPT_PROBLEMS, Problems};
 use lines::{Line, LinePosition};

@@ -2,6 +2,7 @@
 //! through the whole engine.
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
+pub mod inventory;
 pub mod logs;
 pub mod zeek_log;
 
