@@ -7,3 +7,4 @@ pub mod evidence;
 pub mod input;
 pub mod logs;
 pub mod netflow;
+pub mod sysmon;

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part of these helpers
 
 pub mod logs;
+pub mod sysmon;
 pub mod zeek_log;
 
 use ringfence_model::{Connection, Installation, Resolution};
