@@ -10,6 +10,7 @@ use crate::input::EvidenceStream;
 use crate::inventory;
 use crate::logs::{self, LogOptions, eve, zeek};
 use crate::netflow;
+use crate::sysmon;
 use flate2::bufread::MultiGzDecoder;
 use ringfence_model::{Evidence, ReadProblem};
 use std::io::{self, BufRead, BufReader, Read};
@@ -35,6 +36,9 @@ pub enum RecordFormat {
     Netflow,
     /// Suricata EVE JSON: one file joins its own events by `flow_id`.
     SuricataEve,
+    /// Sysmon events: EVTX files, or JSON lines as NXLog, Winlogbeat or the OTRF datasets write
+    /// them.
+    Sysmon,
     /// Zeek logs: read as a set ([`read_zeek_set`]), since each log is its own file, joined by
     /// `uid`.
     ZeekLog,
@@ -109,6 +113,8 @@ fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
         EvidenceFormat::Records(RecordFormat::Netflow)
     } else if eve::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::SuricataEve)
+    } else if sysmon::looks_like(head) {
+        EvidenceFormat::Records(RecordFormat::Sysmon)
     } else if zeek::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::ZeekLog)
     } else if inventory::looks_like(head) {
@@ -167,6 +173,16 @@ pub fn read_records(
             }
         }
         RecordFormat::SuricataEve => log_summary(eve::read(stream, evidence, sink)),
+        RecordFormat::Sysmon => {
+            let outcome = sysmon::read(stream, evidence, sink);
+            EvidenceSummary {
+                evidence: outcome.evidence,
+                records: outcome.records,
+                connections: outcome.connections,
+                problems: outcome.problems.kept,
+                problem_count: outcome.problems.count,
+            }
+        }
         RecordFormat::ZeekLog => log_summary(zeek::read(stream, evidence, sink)),
         RecordFormat::Inventory => {
             let outcome = inventory::read(stream, evidence, sink);

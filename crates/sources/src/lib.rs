@@ -8,3 +8,4 @@ pub mod input;
 pub mod inventory;
 pub mod logs;
 pub mod netflow;
+pub mod sysmon;

@@ -41,7 +41,7 @@ pub mod eve;
 pub mod matching;
 pub mod zeek;
 
-mod address;
+pub(crate) mod address;
 mod answers;
 mod join;
 pub(crate) mod lines;
@@ -204,7 +204,7 @@ fn note_first_drop(reading: &mut Reading, at: LinePosition, capacity: usize) {
 }
 
 /// The first line of `head` (or all of it when it has no newline), without a UTF-8 BOM.
-fn first_line(head: &[u8]) -> &[u8] {
+pub(crate) fn first_line(head: &[u8]) -> &[u8] {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let end = memchr::memchr(b'\n', head).unwrap_or(head.len());
     head.get(..end).unwrap_or(head)

@@ -4,6 +4,7 @@
 
 pub mod inventory;
 pub mod logs;
+pub mod sysmon;
 pub mod zeek_log;
 
 use ringfence_model::{Connection, Installation, Resolution};
