@@ -90,13 +90,19 @@ impl EstateIndex {
         })
     }
 
-    /// The system of a host as endpoint evidence names it: by address first, then by name.
+    /// The system of a host as endpoint evidence names it: by address first, then by name (a
+    /// name that is an address, as osquery's `specified` host identifiers often are, counts as
+    /// the address).
     pub fn system_index_for_host(&self, host: &HostIdentity) -> Option<usize> {
-        host.address.and_then(|a| self.system_index(a)).or_else(|| {
-            host.name
-                .as_deref()
-                .and_then(|n| self.system_index_for_name(n))
-        })
+        let named_address = host.name.as_deref().and_then(|n| n.parse::<IpAddr>().ok());
+        host.address
+            .or(named_address)
+            .and_then(|a| self.system_index(a))
+            .or_else(|| {
+                host.name
+                    .as_deref()
+                    .and_then(|n| self.system_index_for_name(n))
+            })
     }
 }
 
@@ -173,5 +179,14 @@ mod tests {
             address: Some("192.0.2.1".parse().unwrap()),
         };
         assert_eq!(index.system_index_for_host(&host), Some(0));
+        let by_address = HostIdentity {
+            name: Some("10.20.0.9".into()),
+            address: None,
+        };
+        let desks = EstateIndex::new(&Estate {
+            levels: ringfence_model::uk_levels(),
+            systems: vec![system("desks", &["10.20.0.0/24"])],
+        });
+        assert_eq!(desks.system_index_for_host(&by_address), Some(0));
     }
 }

@@ -16,11 +16,15 @@ Examples:
   ringfence audit --estate examples/estate.toml --policy ncsc-2017 --policy bod-17-01 \\
       --html report.html sample.pcap
   ringfence audit --estate estate.toml --policy my-rules.cedar --json --out report.json *.pcapng
+  ringfence audit --estate estate.toml --policy bod-17-01 --baseline last-week.json \\
+      --json --out this-week.json osquery/*.log sysmon/*.evtx
 
 Every connection is attributed to a product (process image, endpoint names, vendor networks or \
 ASNs), its destination located by every IP data source (which may disagree) and its operator \
 identified, then judged by the policies: allow, deny or unknown. Findings are aggregated per \
-system × product × destination operator. The JSON report is canonical (RFC 8785): the same inputs \
+system × product × destination operator. Software that inventories and process starts show on a \
+host is judged per system × product with the `install` action; --baseline marks findings new or \
+persisting and lists earlier ones as resolved (with the evidence that shows it) or unverified. The JSON report is canonical (RFC 8785): the same inputs \
 give the same bytes and the same SHA-256, whatever the thread count.
 
 Exit codes: 0 no deny findings; 1 deny findings; 2 usage error or unreadable input (estate, \
@@ -28,7 +32,9 @@ policy, IP data, an evidence file that cannot be opened); 3 no deny findings but
 records were unreadable and skipped.")]
 pub struct AuditArgs {
     /// Evidence files, told apart by content: pcap, pcapng, NetFlow/IPFIX exports, Zeek logs (read
-    /// together, joined by uid), Suricata EVE JSON; optionally gzip-compressed; `-` is standard input
+    /// together, joined by uid), Suricata EVE JSON, Sysmon (EVTX or JSON lines), software
+    /// inventories (osquery, CycloneDX, SPDX, reg export, PowerShell, dpkg status, rpm -qa);
+    /// optionally gzip-compressed; `-` is standard input
     #[arg(required = true, value_name = "EVIDENCE")]
     evidence: Vec<String>,
     /// The estate: systems, classifications, flags and member hosts (TOML)

@@ -1,7 +1,8 @@
-//! `ringfence sample capture`: writes the project's own realistic, deterministic sample capture.
+//! `ringfence sample capture|inventory`: writes the project's own realistic, deterministic sample
+//! evidence.
 
 use crate::exit;
-use ringfence_samples::{SampleConfig, SampleStats, parse_size, write_capture};
+use ringfence_samples::{SampleConfig, SampleStats, parse_size, write_capture, write_inventory};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +19,16 @@ pub enum SampleKind {
     /// vendors, between ordinary browsing (classic pcap, Ethernet). The same seed and size always
     /// give the same bytes.
     Capture(CaptureArgs),
+    /// Write the same office's software inventory as an osqueryd result log (a snapshot of the
+    /// `programs` table per Windows host); the same bytes every time.
+    Inventory(InventoryArgs),
+}
+
+#[derive(clap::Args)]
+pub struct InventoryArgs {
+    /// Where to write the inventory ("-" for standard output)
+    #[arg(long, short, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -36,6 +47,33 @@ pub struct CaptureArgs {
 pub fn run(args: SampleArgs) -> ExitCode {
     match args.what {
         SampleKind::Capture(a) => capture(&a),
+        SampleKind::Inventory(a) => inventory(&a),
+    }
+}
+
+fn inventory(args: &InventoryArgs) -> ExitCode {
+    let result = if args.out.as_os_str() == "-" {
+        write_inventory(io::stdout().lock())
+    } else {
+        std::fs::File::create(&args.out).and_then(|file| {
+            let mut out = io::BufWriter::new(file);
+            let hosts = write_inventory(&mut out)?;
+            out.flush()?;
+            Ok(hosts)
+        })
+    };
+    match result {
+        Ok(hosts) => {
+            eprintln!(
+                "ringfence: wrote the inventory of {hosts} hosts to {}",
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("ringfence: cannot write {}: {error}", args.out.display());
+            exit::usage()
+        }
     }
 }
 

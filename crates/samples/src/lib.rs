@@ -1,5 +1,6 @@
 //! Deterministic sample evidence: a packet capture of a small office network whose anti-virus and
-//! endpoint products talk to their documented vendor endpoints, between ordinary web browsing.
+//! endpoint products talk to their documented vendor endpoints, between ordinary web browsing,
+//! and the same office's software inventory (an osqueryd result log).
 //!
 //! The same [`SampleConfig`] always yields byte-identical output: the only source of variety is a
 //! seeded generator, timestamps start at [`EPOCH_US`] (2026-06-01T09:00:00Z) and advance by drawn
@@ -13,6 +14,7 @@ mod dns;
 mod endpoints;
 mod generate;
 mod http;
+mod inventory;
 mod network;
 mod pcap;
 mod quic;
@@ -24,6 +26,7 @@ mod tls;
 mod wire;
 
 pub use generate::{SampleConfig, SampleStats, write_capture};
+pub use inventory::write_inventory;
 pub use size::parse_size;
 
 /// The first timestamp of every sample: 2026-06-01T09:00:00Z, in microseconds since the Unix epoch.

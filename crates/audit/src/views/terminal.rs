@@ -180,6 +180,25 @@ pub fn terminal(report: &Report) -> String {
         human_bytes(totals.unattributed.bytes_in),
         totals.internal.connections
     );
+    let installs = &report.installations;
+    if installs.records > 0 {
+        let count = |d: Decision| installs.findings.iter().filter(|f| f.decision == d).count();
+        let _ = writeln!(
+            out,
+            "  installations: {} deny, {} unknown, {} allow finding(s); {} record(s), {} of catalog products; {}{} host(s) inventoried",
+            count(Decision::Deny),
+            count(Decision::Unknown),
+            count(Decision::Allow),
+            installs.records,
+            installs.attributed,
+            installs.inventoried_hosts.len(),
+            if installs.inventoried_hosts_truncated {
+                "+"
+            } else {
+                ""
+            }
+        );
+    }
     let not_in = &totals.hosts_not_in_estate;
     if !not_in.hosts.is_empty() {
         let shown: Vec<String> = not_in
