@@ -77,7 +77,7 @@ impl HostProductState {
 }
 
 /// The installation part of an aggregate.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct InstallAggregate {
     /// Installation records read (every item of every inventory, every process start).
     pub records: u64,
@@ -89,19 +89,6 @@ pub struct InstallAggregate {
     /// Every host an inventory listed, with its system and the first record about it.
     pub inventoried: BTreeMap<HostIdentity, (SystemKey, EvidenceRef)>,
     pub inventoried_truncated: bool,
-}
-
-impl Default for InstallAggregate {
-    fn default() -> Self {
-        InstallAggregate {
-            records: 0,
-            attributed: 0,
-            host_products: BTreeMap::new(),
-            host_products_dropped: 0,
-            inventoried: BTreeMap::new(),
-            inventoried_truncated: false,
-        }
-    }
 }
 
 impl InstallAggregate {
