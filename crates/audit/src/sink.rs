@@ -170,6 +170,10 @@ impl ObservationSink for AuditSink<'_, '_> {
         if let Some(position) = self.evidence {
             installation.evidence.evidence = position;
         }
+        // The report lists hosts by name: bound it like any name the evidence chooses.
+        if let Some(name) = &mut installation.host.name {
+            *name = bounded_name(name);
+        }
         let system = match self
             .context
             .estate
