@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ringfence_model::{Connection, Resolution};
+use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::netflow::{DecodeSink, ExportDecoder, FlowRecord, UNKNOWN_EXPORTER, read};
@@ -22,6 +22,7 @@ struct Discard;
 impl ObservationSink for Discard {
     fn connection(&mut self, _: Connection) {}
     fn resolution(&mut self, _: Resolution) {}
+    fn installation(&mut self, _: Installation) {}
 }
 
 fuzz_target!(|data: &[u8]| {
