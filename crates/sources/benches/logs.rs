@@ -2,8 +2,9 @@
 //! Zeek TSV and Zeek JSON logs (conn, dns and ssl logs read as a set) and Suricata EVE JSON (flow,
 //! dns, tls and http events), each about 32 MB, generated here from templates with a fixed seed.
 //! Measured in CPU time of the benchmark thread (`cpu_time.rs`) and reported in MB of input per
-//! second per core: `cargo bench -p ringfence-sources --bench logs -- --measurement-time 3
-//! --warm-up-time 1`.
+//! second per core: `cargo bench -p ringfence-sources --bench logs -- --measurement-time 5
+//! --warm-up-time 1`. `digest_only` reads the EVE input with no parsing (buffering and SHA-256
+//! only): the floor under every reader.
 
 #[path = "cpu_time.rs"]
 mod cpu_time;
@@ -13,6 +14,7 @@ mod logs_input;
 use cpu_time::ThreadCpuTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logs_input::{Count, eve_json, zeek_json, zeek_tsv};
+use ringfence_model::EvidenceKind;
 use ringfence_sources::input::EvidenceStream;
 use ringfence_sources::logs::{eve, zeek};
 use std::hint::black_box;
@@ -55,6 +57,14 @@ fn logs(c: &mut Criterion<ThreadCpuTime>) {
             let outcome = eve::read(stream("eve.json", events), 0, &mut count);
             assert_eq!(outcome.problems.count, 0);
             black_box((count.connections, count.resolutions))
+        });
+    });
+    // The floor under every reader: the stream's buffering and SHA-256 of the same bytes, with
+    // no parsing.
+    group.bench_function(format!("digest_only_{}MB", events.len() >> 20), |b| {
+        b.iter(|| {
+            let (evidence, _) = stream("eve.json", events).finish(EvidenceKind::SuricataEve);
+            black_box(evidence.sha256)
         });
     });
     group.finish();

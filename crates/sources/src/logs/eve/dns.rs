@@ -56,7 +56,7 @@ pub(crate) fn records(dns: &Dns<'_>, query: &str) -> Vec<AnswerRecord> {
     let mut owner = query.to_owned();
     for target in grouped.cname.iter().take(MAX_ANSWERS) {
         records.push(AnswerRecord::new(&owner, RecordType::Cname, target, 0));
-        owner = target.to_string();
+        owner = String::from(&**target);
     }
     let addresses = grouped
         .a

@@ -1,27 +1,34 @@
 //! The parts of an EVE event ringfence reads, borrowed from the line where no JSON escape forces a
 //! copy. Unknown keys are skipped unread.
+//!
+//! Strings are [`Text`], not `Cow<str>`: serde's `Cow<str>` always copies (its `#[serde(borrow)]`
+//! borrows only a bare `Cow` field, not one inside `Option` or `Vec`), and that copy and its free
+//! were the largest cost of reading EVE after the JSON parsing itself.
 
 use serde::Deserialize;
+use serde::de::{Deserializer, Visitor};
 use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Event<'a> {
     #[serde(borrow)]
-    pub(crate) event_type: Option<Cow<'a, str>>,
+    pub(crate) event_type: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) timestamp: Option<Cow<'a, str>>,
+    pub(crate) timestamp: Option<Text<'a>>,
     pub(crate) flow_id: Option<u64>,
     #[serde(borrow)]
-    pub(crate) src_ip: Option<Cow<'a, str>>,
+    pub(crate) src_ip: Option<Text<'a>>,
     pub(crate) src_port: Option<u16>,
     #[serde(borrow)]
-    pub(crate) dest_ip: Option<Cow<'a, str>>,
+    pub(crate) dest_ip: Option<Text<'a>>,
     pub(crate) dest_port: Option<u16>,
     #[serde(borrow)]
-    pub(crate) proto: Option<Cow<'a, str>>,
+    pub(crate) proto: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) community_id: Option<Cow<'a, str>>,
+    pub(crate) community_id: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) flow: Option<Flow<'a>>,
     #[serde(borrow)]
@@ -41,7 +48,7 @@ pub(crate) struct Event<'a> {
 #[serde(default)]
 pub(crate) struct EventType<'a> {
     #[serde(borrow)]
-    pub(crate) event_type: Option<Cow<'a, str>>,
+    pub(crate) event_type: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,9 +59,9 @@ pub(crate) struct Flow<'a> {
     pub(crate) bytes_toserver: u64,
     pub(crate) bytes_toclient: u64,
     #[serde(borrow)]
-    pub(crate) start: Option<Cow<'a, str>>,
+    pub(crate) start: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) end: Option<Cow<'a, str>>,
+    pub(crate) end: Option<Text<'a>>,
 }
 
 /// The TCP flags seen each way, as hex (`"1b"`).
@@ -62,9 +69,9 @@ pub(crate) struct Flow<'a> {
 #[serde(default)]
 pub(crate) struct Tcp<'a> {
     #[serde(borrow)]
-    pub(crate) tcp_flags_ts: Option<Cow<'a, str>>,
+    pub(crate) tcp_flags_ts: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) tcp_flags_tc: Option<Cow<'a, str>>,
+    pub(crate) tcp_flags_tc: Option<Text<'a>>,
 }
 
 /// A DNS event in any of EVE's versions: v1 (one event per answer record, its fields at this
@@ -74,15 +81,15 @@ pub(crate) struct Tcp<'a> {
 pub(crate) struct Dns<'a> {
     pub(crate) version: Option<u64>,
     #[serde(rename = "type", borrow)]
-    pub(crate) kind: Option<Cow<'a, str>>,
+    pub(crate) kind: Option<Text<'a>>,
     pub(crate) id: Option<u64>,
     #[serde(borrow)]
-    pub(crate) rrname: Option<Cow<'a, str>>,
+    pub(crate) rrname: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) rrtype: Option<Cow<'a, str>>,
+    pub(crate) rrtype: Option<Text<'a>>,
     pub(crate) ttl: Option<u64>,
     #[serde(borrow)]
-    pub(crate) rdata: Option<Cow<'a, str>>,
+    pub(crate) rdata: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) queries: Option<Vec<DnsQuery<'a>>>,
     #[serde(borrow)]
@@ -95,20 +102,20 @@ pub(crate) struct Dns<'a> {
 #[serde(default)]
 pub(crate) struct DnsQuery<'a> {
     #[serde(borrow)]
-    pub(crate) rrname: Option<Cow<'a, str>>,
+    pub(crate) rrname: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct DnsAnswer<'a> {
     #[serde(borrow)]
-    pub(crate) rrname: Option<Cow<'a, str>>,
+    pub(crate) rrname: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) rrtype: Option<Cow<'a, str>>,
+    pub(crate) rrtype: Option<Text<'a>>,
     pub(crate) ttl: Option<u64>,
     /// Absent for records Suricata writes as objects (SOA, SRV, …).
     #[serde(borrow)]
-    pub(crate) rdata: Option<Cow<'a, str>>,
+    pub(crate) rdata: Option<Text<'a>>,
 }
 
 /// Answers by type, without owners or TTLs (`formats: [grouped]`).
@@ -116,27 +123,69 @@ pub(crate) struct DnsAnswer<'a> {
 #[serde(default)]
 pub(crate) struct Grouped<'a> {
     #[serde(rename = "A", borrow)]
-    pub(crate) a: Vec<Cow<'a, str>>,
+    pub(crate) a: Vec<Text<'a>>,
     #[serde(rename = "AAAA", borrow)]
-    pub(crate) aaaa: Vec<Cow<'a, str>>,
+    pub(crate) aaaa: Vec<Text<'a>>,
     #[serde(rename = "CNAME", borrow)]
-    pub(crate) cname: Vec<Cow<'a, str>>,
+    pub(crate) cname: Vec<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ServerName<'a> {
     #[serde(borrow)]
-    pub(crate) sni: Option<Cow<'a, str>>,
+    pub(crate) sni: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Http<'a> {
     #[serde(borrow)]
-    pub(crate) hostname: Option<Cow<'a, str>>,
+    pub(crate) hostname: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) http_method: Option<Cow<'a, str>>,
+    pub(crate) http_method: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) url: Option<Cow<'a, str>>,
+    pub(crate) url: Option<Text<'a>>,
+}
+
+/// A JSON string, borrowed from the line unless an escape forced a copy.
+pub(crate) struct Text<'a>(Cow<'a, str>);
+
+/// Shown as the string itself, as problems quote values.
+impl fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Text(Cow::Owned(v)))
+    }
 }

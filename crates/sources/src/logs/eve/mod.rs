@@ -148,8 +148,9 @@ impl EveReader {
                 return;
             }
             reading.counts.records += 1;
-            // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
-            let Ok(line) = std::str::from_utf8(line) else {
+            // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string
+            // (simdutf8: the same verdict as the standard library's check, several times faster).
+            let Ok(line) = simdutf8::basic::from_utf8(line) else {
                 self.flush_v1(reading, sink);
                 reading.bad_record(at, "invalid EVE event: not UTF-8");
                 return;
@@ -244,7 +245,8 @@ impl EveReader {
                 .and_then(|v| parse_address(v.as_bytes()))
                 .ok_or_else(|| format!("{name} is not an address: {value:?}"))
         };
-        let port = |value: Option<u16>, name: &str| value.ok_or(format!("{name} is missing"));
+        let port =
+            |value: Option<u16>, name: &str| value.ok_or_else(|| format!("{name} is missing"));
         let key = FlowKey {
             transport,
             orig_addr: address(event.src_ip.as_deref(), "src_ip")?,

@@ -243,25 +243,30 @@ struct JsonRecord<'a> {
 
 /// Reads one JSON line; `hint` is the log the file name suggests.
 pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
-    // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string.
-    let line = std::str::from_utf8(line).map_err(|_| "invalid JSON: not UTF-8".to_string())?;
+    // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string
+    // (simdutf8: the same verdict as the standard library's check, several times faster).
+    let line =
+        simdutf8::basic::from_utf8(line).map_err(|_| "invalid JSON: not UTF-8".to_string())?;
     let json: JsonRecord<'_> =
         serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
     match json.path_of(hint) {
         LogPath::Conn => json.conn(),
         LogPath::Dns => json.dns(),
         LogPath::Ssl => {
-            let version = text(&json.version).map(|v| v.as_bytes());
-            json.names(&[(&json.server_name, tls_kind(version))])
+            let kind = tls_kind(text(&json.version).map(str::as_bytes));
+            names(json.uid, [(json.server_name, kind)])
         }
-        LogPath::Quic => json.names(&[(&json.server_name, AppName::Quic)]),
+        LogPath::Quic => names(json.uid, [(json.server_name, AppName::Quic)]),
         LogPath::Http => {
             let connect = text(&json.method) == Some("CONNECT");
-            let mut wanted = vec![(&json.host, AppName::HttpHost)];
-            if connect {
-                wanted.push((&json.uri, AppName::HttpConnect));
-            }
-            json.names(&wanted)
+            let target = if connect { json.uri } else { Loose::Other };
+            names(
+                json.uid,
+                [
+                    (json.host, AppName::HttpHost),
+                    (target, AppName::HttpConnect),
+                ],
+            )
         }
         LogPath::Other => Ok(Record::Other),
     }
@@ -371,18 +376,19 @@ impl<'a> JsonRecord<'a> {
             min_ttl: min_ttl(ttls.into_iter()),
         }))
     }
+}
 
-    fn names(&self, wanted: &[(&Loose<'a>, AppName)]) -> Result<Record<'a>, String> {
-        let uid = text(&self.uid).ok_or("uid is missing")?;
-        let names = wanted
-            .iter()
-            .filter_map(|(value, kind)| text(value).map(|t| (Cow::Owned(t.to_owned()), *kind)))
-            .collect();
-        Ok(Record::Names {
-            uid: Cow::Owned(uid.to_owned()),
-            names,
-        })
-    }
+/// A record of names for the connection `uid` (borrowed from the line, not copied).
+fn names<'a>(
+    uid: Loose<'a>,
+    wanted: impl IntoIterator<Item = (Loose<'a>, AppName)>,
+) -> Result<Record<'a>, String> {
+    let uid = owned_text(uid).ok_or("uid is missing")?;
+    let names = wanted
+        .into_iter()
+        .filter_map(|(value, kind)| Some((owned_text(value)?, kind)))
+        .collect();
+    Ok(Record::Names { uid, names })
 }
 
 fn either<'v, 'a>(flat: &'v Loose<'a>, nested: &'v Loose<'a>) -> &'v Loose<'a> {
