@@ -26,6 +26,8 @@
 //! tables of the DNS join (`max_answer_keys` process/address pairs, `max_pending` connections
 //! waiting for late answers), whatever the input size.
 
+mod binxml;
+mod chunk;
 mod dns_join;
 mod event;
 mod evtx;
@@ -33,6 +35,7 @@ mod fields;
 mod json;
 mod observe;
 mod query_results;
+mod template;
 
 pub use dns_join::JoinStats;
 pub use observe::SysmonCounts;
