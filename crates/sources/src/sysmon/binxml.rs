@@ -124,13 +124,39 @@ impl<'c> Cursor<'c> {
 /// UTF-16LE up to its first NUL (where the crate stops), as text; unpaired surrogates are
 /// [`Unsupported`] (the crate's rendering of them is its own business).
 pub(crate) fn utf16_text(bytes: &[u8]) -> Fast<String> {
-    let units = bytes
+    let mut text = String::with_capacity(bytes.len() / 2);
+    for c in char::decode_utf16(units(bytes)) {
+        text.push(c.map_err(|_| Unsupported)?);
+    }
+    Ok(text)
+}
+
+/// The UTF-16 units of `bytes` up to the first NUL.
+fn units(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes
         .chunks_exact(2)
         .map(|unit| u16::from_le_bytes([unit[0], unit[1]]))
-        .take_while(|&unit| unit != 0);
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|_| Unsupported)
+        .take_while(|&unit| unit != 0)
+}
+
+/// UTF-16LE text (up to a NUL) compared with ASCII text without decoding it: a name of the
+/// chunk's string table, or a string value.
+#[derive(Clone, Copy)]
+pub(crate) struct Name<'c>(pub(crate) &'c [u8]);
+
+impl Name<'_> {
+    pub(crate) fn eq_ignore_ascii_case(&self, ascii: &str) -> bool {
+        let lower = |unit: u16| u8::try_from(unit).map_or(unit, |b| b.to_ascii_lowercase().into());
+        units(self.0)
+            .map(lower)
+            .eq(ascii.bytes().map(|b| u16::from(b.to_ascii_lowercase())))
+    }
+}
+
+impl PartialEq<&str> for Name<'_> {
+    fn eq(&self, ascii: &&str) -> bool {
+        units(self.0).eq(ascii.bytes().map(u16::from))
+    }
 }
 
 /// One substitution value (its type and its bytes) as the JSON the crate renders reads back:
@@ -188,7 +214,9 @@ fn guid(bytes: &[u8]) -> String {
             text.push('-');
         }
         let byte = bytes.get(at).copied().unwrap_or_default();
-        text.push_str(&format!("{byte:02x}"));
+        for nibble in [byte >> 4, byte & 0x0f] {
+            text.push(char::from_digit(nibble.into(), 16).unwrap_or('0'));
+        }
     }
     text.push('}');
     text
@@ -233,6 +261,8 @@ mod tests {
             ))
         );
         assert_eq!(scalar(0x11, &[0; 8]), Err(Unsupported));
+        assert!(Name(&text[..6]) == "a-b" && Name(&text) == "a-b" && Name(&text) != "a-");
+        assert!(Name(&text).eq_ignore_ascii_case("A-B") && !Name(&text).eq_ignore_ascii_case("A-"));
         let bad = [0x00, 0xd8, 0x41, 0x00];
         assert_eq!(scalar(value_type::STRING, &bad), Err(Unsupported));
     }

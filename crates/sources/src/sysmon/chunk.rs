@@ -11,8 +11,8 @@
 //! caller reads it with the `evtx` crate, so both ways give the same observations, and damaged
 //! chunks get the crate's problems.
 
-use super::binxml::{Cursor, Fast, Unsupported, scalar, token, value_type};
-use super::fields::{EventData, EventHeader, Scalar, present};
+use super::binxml::{Cursor, Fast, Name, Unsupported, scalar, token, value_type};
+use super::fields::{EventData, EventHeader, SYSMON_CHANNEL, Scalar, present};
 use super::observe::{Observer, Position, is_wanted};
 use super::template::{self, Plan, Root, Source};
 use crate::input::Problems;
@@ -108,21 +108,31 @@ impl FastChunks {
         let (definition, values) = instance(data, start, end)?;
         let record = self.plan(data, definition, Root::Record)?;
         let plan = self.get(record)?;
-        let event_id = values.resolve(plan.event_id.as_ref())?;
+        let event_id = values.resolve(plan.event_id.as_ref())?.unsigned();
+        // Most records of a Sysmon log: its channel, told without decoding it.
+        let sysmon_channel = match plan.channel {
+            Some(Source::Substitution(index)) => values.get(index).is_ok_and(|(ty, _, bytes)| {
+                ty == value_type::STRING && Name(bytes).eq_ignore_ascii_case(SYSMON_CHANNEL)
+            }),
+            _ => false,
+        };
+        if sysmon_channel && !is_wanted(true, event_id) {
+            return Ok(Event::Skipped {
+                sysmon: true,
+                event_id,
+            });
+        }
         let channel = values.resolve(plan.channel.as_ref())?;
         let provider = values.resolve(plan.provider.as_ref())?;
         let mut header = EventHeader {
-            event_id: event_id.unsigned(),
+            event_id,
             channel: present(&channel).map(Cow::Borrowed),
             provider: present(&provider).map(Cow::Borrowed),
             computer: None,
         };
         let sysmon = header.is_sysmon();
-        if !is_wanted(sysmon, header.event_id) {
-            return Ok(Event::Skipped {
-                sysmon,
-                event_id: header.event_id,
-            });
+        if !is_wanted(sysmon, event_id) {
+            return Ok(Event::Skipped { sysmon, event_id });
         }
         let computer = values.resolve(plan.computer.as_ref())?;
         header.computer = present(&computer).map(Cow::Borrowed);

@@ -228,7 +228,7 @@ pub(crate) struct EventHeader<'a> {
     pub(crate) computer: Option<Cow<'a, str>>,
 }
 
-const SYSMON_CHANNEL: &str = "Microsoft-Windows-Sysmon/Operational";
+pub(crate) const SYSMON_CHANNEL: &str = "Microsoft-Windows-Sysmon/Operational";
 const SYSMON_PROVIDER: &str = "Microsoft-Windows-Sysmon";
 
 impl EventHeader<'_> {

@@ -17,7 +17,7 @@
 //! otherwise than that (several texts in one field, a field name given by a substitution, a
 //! field written twice, no `Event` root) is [`Unsupported`].
 
-use super::binxml::{Cursor, Fast, Unsupported, token, utf16_text, value_type};
+use super::binxml::{Cursor, Fast, Name, Unsupported, token, utf16_text, value_type};
 use super::fields::{DATA_NAMES, Scalar};
 use std::borrow::Cow;
 
@@ -165,7 +165,7 @@ pub(crate) fn plan(chunk: &[u8], offset: u32, root: Root) -> Fast<Plan> {
     Ok(builder.plan)
 }
 
-impl Builder<'_> {
+impl<'c> Builder<'c> {
     fn walk(&mut self, cursor: &mut Cursor<'_>) -> Fast<()> {
         while let Ok(byte) = cursor.u8() {
             match byte & !token::MORE {
@@ -229,7 +229,7 @@ impl Builder<'_> {
 
     /// A name reference: the name's offset in the chunk, its text stored right there when the
     /// offset is where the cursor is (the first use of the name in the chunk).
-    fn name(&self, cursor: &mut Cursor<'_>) -> Fast<String> {
+    fn name(&self, cursor: &mut Cursor<'_>) -> Fast<Name<'c>> {
         let offset = cursor.u32()? as usize;
         // The string-table entry: next-string offset, hash, then the length-prefixed text.
         let mut entry = Cursor::new(self.chunk, offset, self.chunk.len());
@@ -238,10 +238,10 @@ impl Builder<'_> {
         if offset == cursor.pos {
             cursor.skip(6 + 2 + units.len() + 2)?;
         }
-        utf16_text(units)
+        Ok(Name(units))
     }
 
-    fn open(&mut self, name: String) -> Fast<()> {
+    fn open(&mut self, name: Name<'_>) -> Fast<()> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(Unsupported);
         }
@@ -250,16 +250,13 @@ impl Builder<'_> {
             None => return Err(Unsupported),
             Some(Role::Event) if name == "System" => Role::System,
             Some(Role::Event) if name == "EventData" => Role::EventData,
-            Some(Role::System) => match name.as_str() {
-                "EventID" => Role::EventId,
-                "Channel" => Role::Channel,
-                "Computer" => Role::Computer,
-                "Provider" => Role::Provider,
-                _ => Role::Other,
-            },
+            Some(Role::System) if name == "EventID" => Role::EventId,
+            Some(Role::System) if name == "Channel" => Role::Channel,
+            Some(Role::System) if name == "Computer" => Role::Computer,
+            Some(Role::System) if name == "Provider" => Role::Provider,
             Some(Role::EventData) if name == "Data" => Role::Data(None),
             // The JSON would name a field after this element.
-            Some(Role::EventData) if DATA_NAMES.contains(&name.as_str()) => {
+            Some(Role::EventData) if DATA_NAMES.iter().any(|known| name == *known) => {
                 return Err(Unsupported);
             }
             _ => Role::Other,
