@@ -155,7 +155,16 @@ impl Name<'_> {
 
 impl PartialEq<&str> for Name<'_> {
     fn eq(&self, ascii: &&str) -> bool {
-        units(self.0).eq(ascii.bytes().map(u16::from))
+        // Names are compared often while templates are read: the common case, a name without
+        // a NUL after it, by its length first.
+        if self.0.len() == 2 * ascii.len() {
+            self.0
+                .chunks_exact(2)
+                .zip(ascii.bytes())
+                .all(|(unit, b)| unit == [b, 0])
+        } else {
+            units(self.0).eq(ascii.bytes().map(u16::from))
+        }
     }
 }
 

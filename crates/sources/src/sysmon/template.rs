@@ -84,18 +84,42 @@ enum AttributeRole {
     Other,
 }
 
+/// One piece of an element's content or an attribute's value, as the template has it.
+#[derive(Clone, Copy)]
+enum Piece<'c> {
+    /// Literal text, UTF-16LE (decoded only when ringfence reads it).
+    Text(&'c [u8]),
+    Substitution(u16),
+}
+
+impl Piece<'_> {
+    fn source(self) -> Fast<Source> {
+        Ok(match self {
+            Piece::Text(text) => Source::Literal(Scalar::Text(Cow::Owned(utf16_text(text)?))),
+            Piece::Substitution(index) => Source::Substitution(index),
+        })
+    }
+}
+
 /// The pieces of an element's content or an attribute's value.
-#[derive(Default)]
-struct Pieces {
-    first: Option<Source>,
+struct Pieces<'c> {
+    first: Option<Piece<'c>>,
     /// More than one piece, or a piece that is no text nor substitution (element, CDATA, …).
     mixed: bool,
     /// A text or substitution piece was met.
     text: bool,
 }
 
-impl Pieces {
-    fn push(&mut self, piece: Option<Source>) {
+impl<'c> Pieces<'c> {
+    fn new() -> Pieces<'c> {
+        Pieces {
+            first: None,
+            mixed: false,
+            text: false,
+        }
+    }
+
+    fn push(&mut self, piece: Option<Piece<'c>>) {
         self.text |= piece.is_some();
         match (piece, &self.first) {
             (Some(source), None) if !self.mixed => self.first = Some(source),
@@ -104,26 +128,31 @@ impl Pieces {
     }
 
     /// The one piece (`None` for none); several are [`Unsupported`].
-    fn single(self) -> Fast<Option<Source>> {
+    fn single(self) -> Fast<Option<Piece<'c>>> {
         if self.mixed {
             Err(Unsupported)
         } else {
             Ok(self.first)
         }
     }
+
+    /// Where the one piece's value comes from (`None` for none).
+    fn source(self) -> Fast<Option<Source>> {
+        self.single()?.map(Piece::source).transpose()
+    }
 }
 
-struct Element {
+struct Element<'c> {
     role: Role,
-    content: Pieces,
+    content: Pieces<'c>,
 }
 
 struct Builder<'c> {
     chunk: &'c [u8],
     plan: Plan,
-    stack: Vec<Element>,
+    stack: Vec<Element<'c>>,
     /// In a start tag, the attribute being read and its value.
-    attribute: Option<(AttributeRole, Pieces)>,
+    attribute: Option<(AttributeRole, Pieces<'c>)>,
     /// The elements met that may appear once (`System`, `EventID`, …).
     claimed: Vec<Role>,
 }
@@ -149,7 +178,7 @@ pub(crate) fn plan(chunk: &[u8], offset: u32, root: Root) -> Fast<Plan> {
         // The fragment's elements are read as children of `Event`; it writes no `System`.
         builder.stack.push(Element {
             role: Role::Event,
-            content: Pieces::default(),
+            content: Pieces::new(),
         });
         builder.claimed.push(Role::System);
     }
@@ -166,7 +195,7 @@ pub(crate) fn plan(chunk: &[u8], offset: u32, root: Root) -> Fast<Plan> {
 }
 
 impl<'c> Builder<'c> {
-    fn walk(&mut self, cursor: &mut Cursor<'_>) -> Fast<()> {
+    fn walk(&mut self, cursor: &mut Cursor<'c>) -> Fast<()> {
         while let Ok(byte) = cursor.u8() {
             match byte & !token::MORE {
                 token::EOF if byte == token::EOF => return Ok(()),
@@ -194,20 +223,20 @@ impl<'c> Builder<'c> {
                         Some(Role::Data(None)) if name == "Name" => AttributeRole::DataName,
                         _ => AttributeRole::Other,
                     };
-                    self.attribute = Some((role, Pieces::default()));
+                    self.attribute = Some((role, Pieces::new()));
                 }
                 token::VALUE => {
                     // Literal values in templates are text; other types are not read here.
                     if cursor.u8()? != value_type::STRING {
                         return Err(Unsupported);
                     }
-                    let text = utf16_text(cursor.prefixed_utf16()?)?;
-                    self.piece(Some(Source::Literal(Scalar::Text(Cow::Owned(text)))));
+                    let text = cursor.prefixed_utf16()?;
+                    self.piece(Some(Piece::Text(text)));
                 }
                 token::SUBSTITUTION | token::OPTIONAL_SUBSTITUTION if byte & token::MORE == 0 => {
                     let index = cursor.u16()?;
                     cursor.skip(1)?;
-                    self.piece(Some(Source::Substitution(index)));
+                    self.piece(Some(Piece::Substitution(index)));
                 }
                 token::CDATA | token::PI_DATA => {
                     cursor.prefixed_utf16()?;
@@ -273,17 +302,17 @@ impl<'c> Builder<'c> {
         }
         self.stack.push(Element {
             role,
-            content: Pieces::default(),
+            content: Pieces::new(),
         });
         Ok(())
     }
 
-    fn piece(&mut self, piece: Option<Source>) {
+    fn piece(&mut self, piece: Option<Piece<'c>>) {
         if let Some((_, value)) = &mut self.attribute {
             value.push(piece);
         } else if let Some(element) = self.stack.last_mut() {
             match (element.role, piece) {
-                (Role::Event, Some(Source::Substitution(index))) => {
+                (Role::Event, Some(Piece::Substitution(index))) => {
                     self.plan.fragments.push(index);
                 }
                 (_, piece) => element.content.push(piece),
@@ -296,13 +325,13 @@ impl<'c> Builder<'c> {
             return Ok(());
         };
         match role {
-            AttributeRole::ProviderName => set(&mut self.plan.provider, value.single()?),
+            AttributeRole::ProviderName => set(&mut self.plan.provider, value.source()?),
             AttributeRole::DataName => {
                 // The field's name is the JSON key: it must be written in the template.
-                let Some(Source::Literal(Scalar::Text(name))) = value.single()? else {
+                let Some(Piece::Text(name)) = value.single()? else {
                     return Err(Unsupported);
                 };
-                let index = DATA_NAMES.iter().position(|known| *known == name);
+                let index = DATA_NAMES.iter().position(|known| Name(name) == *known);
                 if let Some(element) = self.stack.last_mut() {
                     element.role = Role::Data(index);
                 }
@@ -320,14 +349,14 @@ impl<'c> Builder<'c> {
             Role::Event | Role::System | Role::EventData if element.content.text => {
                 Err(Unsupported)
             }
-            Role::EventId => set(&mut plan.event_id, element.content.single()?),
-            Role::Channel => set(&mut plan.channel, element.content.single()?),
-            Role::Computer => set(&mut plan.computer, element.content.single()?),
+            Role::EventId => set(&mut plan.event_id, element.content.source()?),
+            Role::Channel => set(&mut plan.channel, element.content.source()?),
+            Role::Computer => set(&mut plan.computer, element.content.source()?),
             Role::Data(Some(index)) => {
                 if plan.data.iter().any(|(known, _)| *known == index) {
                     return Err(Unsupported);
                 }
-                if let Some(source) = element.content.single()? {
+                if let Some(source) = element.content.source()? {
                     plan.data.push((index, source));
                 }
                 Ok(())
