@@ -155,16 +155,17 @@ impl Name<'_> {
 
 impl PartialEq<&str> for Name<'_> {
     fn eq(&self, ascii: &&str) -> bool {
-        // Names are compared often while templates are read: the common case, a name without
-        // a NUL after it, by its length first.
-        if self.0.len() == 2 * ascii.len() {
-            self.0
+        // Compared often while templates are read, so by bytes: the text is `ascii` followed
+        // by nothing or a NUL.
+        let n = 2 * ascii.len();
+        let Some(text) = self.0.get(..n) else {
+            return false;
+        };
+        matches!(self.0.get(n..n + 2), None | Some([0, 0]))
+            && text
                 .chunks_exact(2)
                 .zip(ascii.bytes())
                 .all(|(unit, b)| unit == [b, 0])
-        } else {
-            units(self.0).eq(ascii.bytes().map(u16::from))
-        }
     }
 }
 
@@ -189,7 +190,7 @@ pub(crate) fn scalar(ty: u8, bytes: &[u8]) -> Fast<Scalar<'static>> {
     };
     match ty {
         value_type::NULL => Ok(Scalar::Absent),
-        value_type::STRING if bytes.len() % 2 == 0 => {
+        value_type::STRING if bytes.len().is_multiple_of(2) => {
             Ok(Scalar::Text(Cow::Owned(utf16_text(bytes)?)))
         }
         value_type::INT8..=value_type::UINT64 => {

@@ -28,11 +28,8 @@ const MAX_TEMPLATES: usize = 256;
 enum Event {
     /// Not read further: what [`Observer::count`] needs.
     Skipped { sysmon: bool, event_id: Option<u64> },
-    /// A Sysmon event 1, 3 or 22 with its fields.
-    Wanted {
-        header: EventHeader<'static>,
-        data: EventData<'static>,
-    },
+    /// A Sysmon event 1, 3 or 22 with its fields (boxed: most records are skipped).
+    Wanted(Box<(EventHeader<'static>, EventData<'static>)>),
 }
 
 /// The fast path's buffers, kept from chunk to chunk.
@@ -74,7 +71,8 @@ impl FastChunks {
                 Event::Skipped { sysmon, event_id } => {
                     observer.count(sysmon, event_id);
                 }
-                Event::Wanted { header, data } => {
+                Event::Wanted(event) => {
+                    let (header, data) = *event;
                     if observer.wants(&header) {
                         observer.event(&header, &data, at, problems);
                     }
@@ -165,10 +163,7 @@ impl FastChunks {
             event_data |= plan.event_data;
             fill(plan, &fragment_values, &mut data_fields)?;
         }
-        Ok(Event::Wanted {
-            header,
-            data: data_fields,
-        })
+        Ok(Event::Wanted(Box::new((header, data_fields))))
     }
 
     /// The index in `plans` of the plan of the template at `definition`, read if new.
@@ -290,7 +285,7 @@ fn readable(ty: u8, bytes: &[u8]) -> bool {
         // Binary XML is read when it is an `EventData` fragment (see `template`).
         value_type::NULL | value_type::ANSI_STRING | value_type::BINARY => true,
         value_type::BIN_XML => true,
-        value_type::STRING => size % 2 == 0,
+        value_type::STRING => size.is_multiple_of(2),
         value_type::INT8..=value_type::UINT64 => size == 1 << ((ty - value_type::INT8) / 2),
         value_type::REAL32 | value_type::BOOL | value_type::HEX_INT32 => size == 4,
         value_type::REAL64 | value_type::FILETIME | value_type::HEX_INT64 => size == 8,

@@ -399,4 +399,45 @@ mod tests {
             assert!(counts.records > 0 && problems.count == 0);
         }
     }
+
+    /// Damage the checksums do not catch (they are written again after it) reaches the fast
+    /// path: no panic, problems inside the input, and whatever it reads is bounded by the input.
+    #[test]
+    fn damage_behind_right_checksums_is_no_panic() {
+        let bytes = sample("Privilege Escalation/Sysmon_UACME_64.evtx");
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let chunks = (bytes.len() - FILE_HEADER_SIZE) / CHUNK_SIZE;
+        let mut fast_reads = 0;
+        for _ in 0..300 {
+            let mut damaged = bytes.clone();
+            let start = FILE_HEADER_SIZE + (next() as usize % chunks) * CHUNK_SIZE;
+            let chunk = &mut damaged[start..start + CHUNK_SIZE];
+            let free = u32::from_le_bytes(chunk[48..52].try_into().unwrap()) as usize;
+            if !(512..=CHUNK_SIZE).contains(&free) {
+                continue;
+            }
+            for _ in 0..1 + next() % 8 {
+                let at = 512 + next() as usize % (free - 512);
+                chunk[at] = next() as u8;
+            }
+            let records = evtx::checksum_ieee(&chunk[512..free]);
+            chunk[52..56].copy_from_slice(&records.to_le_bytes());
+            let header = evtx::checksum_ieee(&[&chunk[..120], &chunk[128..512]].concat());
+            chunk[124..128].copy_from_slice(&header.to_le_bytes());
+            let (sent, counts, problems, fast) = read_both_ways(&damaged, true);
+            fast_reads += fast;
+            assert!(problems.kept.iter().all(|p| p.offset < bytes.len() as u64));
+            // A record takes at least its header and the copy of its size.
+            assert!(counts.records <= (chunks * CHUNK_SIZE / 28) as u64);
+            assert!(sent.connections.len() + sent.installations.len() <= counts.records as usize);
+        }
+        // Most damage hits values the fast path reads past, or reads as other values.
+        assert!(fast_reads > 0);
+    }
 }
