@@ -21,8 +21,10 @@ use std::borrow::Cow;
 
 const CHUNK_HEADER_SIZE: usize = 512;
 const RECORD_HEADER_SIZE: usize = 24;
-/// Templates a chunk may use before it is left to the crate (Sysmon uses about 30 in all).
-const MAX_TEMPLATES: usize = 256;
+/// Templates (and fragment templates) a chunk may use before it is left to the crate: Sysmon
+/// has about 30 event types; the bound keeps a hostile chunk from having one template body
+/// read hundreds of times from different offsets.
+const MAX_TEMPLATES: usize = 64;
 
 /// One record read by the first pass.
 enum Event {
