@@ -13,7 +13,9 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-const READ_BUFFER: usize = 1 << 20;
+/// Small enough that the bytes just read are still in the core's cache when they are hashed and
+/// parsed: with 1 MiB, reading a Sysmon EVTX file took a quarter more CPU time.
+const READ_BUFFER: usize = 128 << 10;
 /// How many read problems are kept (all are counted).
 pub const MAX_KEPT_PROBLEMS: usize = 100;
 

@@ -26,6 +26,17 @@ pub(crate) enum Scalar<'a> {
 }
 
 impl<'a> Scalar<'a> {
+    /// The same value, owning its text.
+    pub(crate) fn into_owned(self) -> Scalar<'static> {
+        match self {
+            Scalar::Text(text) => Scalar::Text(Cow::Owned(text.into_owned())),
+            Scalar::Unsigned(n) => Scalar::Unsigned(n),
+            Scalar::Signed(n) => Scalar::Signed(n),
+            Scalar::Bool(b) => Scalar::Bool(b),
+            Scalar::Absent => Scalar::Absent,
+        }
+    }
+
     /// The value as text, when it is a string.
     pub(crate) fn text(&self) -> Option<&str> {
         match self {
@@ -156,6 +167,56 @@ pub(crate) struct EventData<'a> {
     pub(crate) hashes: Scalar<'a>,
 }
 
+/// The names of the [`EventData`] fields, in the order [`EventData::field_mut`] numbers them
+/// (the EVTX fast path maps a template's `<Data Name=…>` elements to them).
+pub(crate) const DATA_NAMES: [&str; 18] = [
+    "UtcTime",
+    "ProcessGuid",
+    "ProcessId",
+    "Image",
+    "User",
+    "Protocol",
+    "Initiated",
+    "SourceIp",
+    "SourcePort",
+    "DestinationIp",
+    "DestinationPort",
+    "DestinationHostname",
+    "QueryName",
+    "QueryResults",
+    "Company",
+    "Product",
+    "FileVersion",
+    "Hashes",
+];
+
+impl<'a> EventData<'a> {
+    /// The field named `DATA_NAMES[index]`.
+    pub(crate) fn field_mut(&mut self, index: usize) -> Option<&mut Scalar<'a>> {
+        Some(match index {
+            0 => &mut self.utc_time,
+            1 => &mut self.process_guid,
+            2 => &mut self.process_id,
+            3 => &mut self.image,
+            4 => &mut self.user,
+            5 => &mut self.protocol,
+            6 => &mut self.initiated,
+            7 => &mut self.source_ip,
+            8 => &mut self.source_port,
+            9 => &mut self.destination_ip,
+            10 => &mut self.destination_port,
+            11 => &mut self.destination_hostname,
+            12 => &mut self.query_name,
+            13 => &mut self.query_results,
+            14 => &mut self.company,
+            15 => &mut self.product,
+            16 => &mut self.file_version,
+            17 => &mut self.hashes,
+            _ => return None,
+        })
+    }
+}
+
 /// What tells an event apart: its id, where it was logged and on which host.
 #[derive(Debug, Default)]
 pub(crate) struct EventHeader<'a> {
@@ -167,7 +228,7 @@ pub(crate) struct EventHeader<'a> {
     pub(crate) computer: Option<Cow<'a, str>>,
 }
 
-const SYSMON_CHANNEL: &str = "Microsoft-Windows-Sysmon/Operational";
+pub(crate) const SYSMON_CHANNEL: &str = "Microsoft-Windows-Sysmon/Operational";
 const SYSMON_PROVIDER: &str = "Microsoft-Windows-Sysmon";
 
 impl EventHeader<'_> {
@@ -220,5 +281,16 @@ mod tests {
         assert_eq!(data.hashes, Scalar::Absent);
         assert_eq!(present(&Scalar::Text("-".into())), None);
         assert_eq!(owned(&Scalar::Unsigned(7)).as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn data_names_number_the_fields_serde_reads() {
+        for (index, name) in DATA_NAMES.iter().enumerate() {
+            let json = format!("{{{name:?}:\"v{index}\"}}");
+            let mut data: EventData<'_> = serde_json::from_str(&json).unwrap();
+            let field = data.field_mut(index).unwrap();
+            assert_eq!(field.text(), Some(format!("v{index}").as_str()), "{name}");
+        }
+        assert!(EventData::default().field_mut(DATA_NAMES.len()).is_none());
     }
 }

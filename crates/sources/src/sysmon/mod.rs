@@ -3,7 +3,8 @@
 //!
 //! # Inputs
 //! - **EVTX** files (`Microsoft-Windows-Sysmon%4Operational.evtx`), streamed chunk by chunk
-//!   ([`evtx`](self::evtx) module; the `evtx` crate parses each chunk's binary XML).
+//!   ([`evtx`](self::evtx) module: intact chunks are read from their records' template
+//!   substitutions (`chunk`, `template`, `binxml`), others rendered by the `evtx` crate).
 //! - **JSON lines** of Windows events as NXLog, the OTRF Security-Datasets and Winlogbeat write
 //!   them ([`json`] module). Mixed exports are fine: events of other channels (Security,
 //!   PowerShell, …) are counted and skipped.
@@ -26,6 +27,8 @@
 //! tables of the DNS join (`max_answer_keys` process/address pairs, `max_pending` connections
 //! waiting for late answers), whatever the input size.
 
+mod binxml;
+mod chunk;
 mod dns_join;
 mod event;
 mod evtx;
@@ -33,6 +36,7 @@ mod fields;
 mod json;
 mod observe;
 mod query_results;
+mod template;
 
 pub use dns_join::JoinStats;
 pub use observe::SysmonCounts;

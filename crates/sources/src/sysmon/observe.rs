@@ -33,6 +33,11 @@ pub struct SysmonCounts {
     pub join: JoinStats,
 }
 
+/// Whether ringfence reads an event: Sysmon's events 1, 3 and 22.
+pub(crate) fn is_wanted(sysmon: bool, event_id: Option<u64>) -> bool {
+    sysmon && matches!(event_id, Some(PROCESS_CREATE | NETWORK_CONNECT | DNS_QUERY))
+}
+
 /// Where an event is: its 1-based number in the input and its byte offset.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Position {
@@ -65,18 +70,18 @@ impl<'s> Observer<'s> {
 
     /// Whether an event with this header needs its `EventData` read.
     pub(crate) fn wants(&mut self, header: &EventHeader<'_>) -> bool {
+        self.count(header.is_sysmon(), header.event_id)
+    }
+
+    /// [`Observer::wants`] for an event known by whether Sysmon logged it and its id.
+    pub(crate) fn count(&mut self, sysmon: bool, event_id: Option<u64>) -> bool {
         self.counts.records += 1;
-        if !header.is_sysmon() {
+        if !sysmon {
             self.counts.other_channels += 1;
-            return false;
+        } else if !is_wanted(sysmon, event_id) {
+            self.counts.other_events += 1;
         }
-        match header.event_id {
-            Some(PROCESS_CREATE | NETWORK_CONNECT | DNS_QUERY) => true,
-            _ => {
-                self.counts.other_events += 1;
-                false
-            }
-        }
+        is_wanted(sysmon, event_id)
     }
 
     /// An event [`Observer::wants`] accepted, with its data.
