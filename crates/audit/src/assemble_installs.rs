@@ -1,7 +1,7 @@
 //! Turning the per-host product states into installation findings (judged per system × product),
 //! removals, the list of inventoried hosts, and the per-system coverage.
 
-use crate::findings::{Aggregate, EXAMPLES, SystemKey};
+use crate::findings::{Aggregate, EXAMPLES, SystemKey, rank};
 use crate::installs::{HostProductState, InstallAggregate};
 use crate::report::EvidenceExample;
 use crate::report_installs::{
@@ -122,7 +122,7 @@ pub fn installations(
     }
     // Deny, unknown, allow; then system in estate order (not in estate last); then product. The
     // map above was already in system, product order, and the sort is stable.
-    findings.sort_by_key(|f| decision_rank(f.decision));
+    findings.sort_by_key(|f| rank(f.decision));
 
     Installations {
         findings,
@@ -149,14 +149,6 @@ pub fn installations(
         records: installs.records,
         attributed: installs.attributed,
         dropped: installs.host_products_dropped,
-    }
-}
-
-fn decision_rank(decision: Decision) -> u8 {
-    match decision {
-        Decision::Deny => 0,
-        Decision::Unknown => 1,
-        Decision::Allow => 2,
     }
 }
 

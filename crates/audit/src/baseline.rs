@@ -8,7 +8,7 @@
 //! changed with the policy still persists.
 
 use crate::error::AuditError;
-use crate::findings::EXAMPLES;
+use crate::findings::{EXAMPLES, rank};
 use crate::report::{EvidenceExample, FileDigest, Report};
 use crate::report_installs::{BaselineComparison, BaselineStatus, FindingKind, GoneFinding};
 use ringfence_model::{Decision, HostIdentity};
@@ -209,11 +209,6 @@ fn resolved_if(covered: bool) -> BaselineStatus {
 }
 
 fn most_severe(a: Decision, b: Decision) -> Decision {
-    let rank = |d: Decision| match d {
-        Decision::Deny => 0,
-        Decision::Unknown => 1,
-        Decision::Allow => 2,
-    };
     if rank(b) < rank(a) { b } else { a }
 }
 

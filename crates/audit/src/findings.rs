@@ -45,7 +45,8 @@ pub struct FindingKey {
     pub reasons: Vec<String>,
 }
 
-fn rank(decision: Decision) -> u8 {
+/// The report's order of decisions: deny, unknown, allow.
+pub fn rank(decision: Decision) -> u8 {
     match decision {
         Decision::Deny => 0,
         Decision::Unknown => 1,

@@ -6,7 +6,7 @@
 //! way. A gzip input is sniffed on its decompressed head.
 
 use crate::capture::{CaptureError, CaptureReader, ObservationSink};
-use crate::input::EvidenceStream;
+use crate::input::{EvidenceStream, Problems};
 use crate::inventory;
 use crate::logs::{self, LogOptions, eve, zeek};
 use crate::netflow;
@@ -163,36 +163,18 @@ pub fn read_records(
 ) -> EvidenceSummary {
     match format {
         RecordFormat::Netflow => {
-            let outcome = netflow::read(stream, evidence, sink);
-            EvidenceSummary {
-                evidence: outcome.evidence,
-                records: outcome.records,
-                connections: outcome.connections,
-                problems: outcome.problems.kept,
-                problem_count: outcome.problems.count,
-            }
+            let o = netflow::read(stream, evidence, sink);
+            summary(o.evidence, o.problems, o.records, o.connections)
         }
         RecordFormat::SuricataEve => log_summary(eve::read(stream, evidence, sink)),
         RecordFormat::Sysmon => {
-            let outcome = sysmon::read(stream, evidence, sink);
-            EvidenceSummary {
-                evidence: outcome.evidence,
-                records: outcome.records,
-                connections: outcome.connections,
-                problems: outcome.problems.kept,
-                problem_count: outcome.problems.count,
-            }
+            let o = sysmon::read(stream, evidence, sink);
+            summary(o.evidence, o.problems, o.records, o.connections)
         }
         RecordFormat::ZeekLog => log_summary(zeek::read(stream, evidence, sink)),
         RecordFormat::Inventory => {
-            let outcome = inventory::read(stream, evidence, sink);
-            EvidenceSummary {
-                evidence: outcome.evidence,
-                records: outcome.records,
-                connections: outcome.connections,
-                problems: outcome.problems.kept,
-                problem_count: outcome.problems.count,
-            }
+            let o = inventory::read(stream, evidence, sink);
+            summary(o.evidence, o.problems, o.records, o.connections)
         }
     }
 }
@@ -209,12 +191,22 @@ pub fn read_zeek_set(
         .collect()
 }
 
-fn log_summary(outcome: logs::ReadOutcome) -> EvidenceSummary {
+fn log_summary(o: logs::ReadOutcome) -> EvidenceSummary {
+    summary(o.evidence, o.problems, o.records, o.connections)
+}
+
+/// The terms every caller reports a reader's outcome in.
+fn summary(
+    evidence: Evidence,
+    problems: Problems,
+    records: u64,
+    connections: u64,
+) -> EvidenceSummary {
     EvidenceSummary {
-        evidence: outcome.evidence,
-        records: outcome.records,
-        connections: outcome.connections,
-        problems: outcome.problems.kept,
-        problem_count: outcome.problems.count,
+        evidence,
+        records,
+        connections,
+        problems: problems.kept,
+        problem_count: problems.count,
     }
 }

@@ -3,6 +3,7 @@
 //! field it reads.
 
 pub mod capture;
+mod endpoint;
 pub mod evidence;
 pub mod input;
 pub mod inventory;

@@ -32,11 +32,11 @@
 use super::json::{Text, for_each_element, for_each_item, offset_in};
 use super::output::Output;
 use super::text::Document;
-use crate::capture::community_id;
+use crate::endpoint::endpoint_connection;
 use crate::logs::time::iso8601;
 use ringfence_model::{
-    Connection, EvidenceRef, FlowKey, HostIdentity, InstallSource, Installation, LocalProcess,
-    Timestamp, Transport,
+    EvidenceRef, FlowKey, HostIdentity, InstallSource, Installation, LocalProcess, Timestamp,
+    Transport,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -526,27 +526,7 @@ fn socket_connection(
         pid: row.pid.get().and_then(|p| p.parse::<u32>().ok()),
         user: None,
     });
-    out.connection(Connection {
-        community_id: community_id(&key),
-        key,
-        first_seen: time,
-        last_seen: time,
-        orig_packets: 0,
-        orig_bytes: 0,
-        orig_payload_bytes: 0,
-        resp_packets: 0,
-        resp_bytes: 0,
-        resp_payload_bytes: 0,
-        tcp_state: None,
-        names: Vec::new(),
-        alpn: Vec::new(),
-        ja4: None,
-        http: Vec::new(),
-        tunnels: Vec::new(),
-        split: false,
-        process,
-        evidence: at,
-    });
+    out.connection(endpoint_connection(key, time, Vec::new(), process, at));
 }
 
 /// An address as osquery writes it; IPv6 may carry a zone (`fe80::1%eth0`), which is dropped.

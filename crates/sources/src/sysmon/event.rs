@@ -17,7 +17,8 @@
 
 use super::fields::{EventData, EventHeader, owned, present};
 use super::query_results;
-use crate::capture::{community_id, normalise_name};
+use crate::capture::normalise_name;
+use crate::endpoint::endpoint_connection;
 use crate::logs::address::parse_address;
 use crate::logs::time::iso8601;
 use ringfence_model::{
@@ -133,27 +134,7 @@ pub(crate) fn network_connect(
             });
         }
     }
-    let connection = Connection {
-        community_id: community_id(&key),
-        key,
-        first_seen: time,
-        last_seen: time,
-        orig_packets: 0,
-        orig_bytes: 0,
-        orig_payload_bytes: 0,
-        resp_packets: 0,
-        resp_bytes: 0,
-        resp_payload_bytes: 0,
-        tcp_state: None,
-        names,
-        alpn: Vec::new(),
-        ja4: None,
-        http: Vec::new(),
-        tunnels: Vec::new(),
-        split: false,
-        process: local_process(header, data),
-        evidence,
-    };
+    let connection = endpoint_connection(key, time, names, local_process(header, data), evidence);
     Ok(Ok(NetworkEvent {
         connection,
         remote: initiated.then_some(destination.0),

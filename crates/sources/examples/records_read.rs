@@ -1,14 +1,15 @@
-//! Reads Sysmon evidence files (EVTX or JSON lines) with
-//! `sysmon::read` and prints the connections as JSON lines (`--json`) or nothing; a summary
-//! (records, connections, seconds, records/s) goes to stderr. Used by `scripts/bench-evtx`
-//! to time whole-process decoding against `evtx_dump -o jsonl`.
+//! Reads record-oriented evidence files (NetFlow/IPFIX, Sysmon, Zeek, EVE, inventories), told
+//! apart by content as `ringfence audit` does, with `evidence::read_records`, and prints the
+//! connections as JSON lines (`--json`) or nothing; a summary (records, connections, seconds,
+//! records/s) goes to stderr. Used by `scripts/bench-netflow` (against `nfdump -r`) and
+//! `scripts/bench-evtx` (against `evtx_dump`) to time whole-process reading without building
+//! the CLI.
 //!
-//! cargo run --release -p ringfence-sources --example sysmon_read -- [--json] FILE...
+//! cargo run --release -p ringfence-sources --example records_read -- [--json] FILE...
 
 use ringfence_model::{Connection, Installation, Resolution};
 use ringfence_sources::capture::ObservationSink;
-use ringfence_sources::input::EvidenceStream;
-use ringfence_sources::sysmon::read;
+use ringfence_sources::evidence::{EvidenceReader, open_evidence, read_records};
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
     let json = args.iter().any(|a| a == "--json");
     let files: Vec<&String> = args.iter().filter(|a| *a != "--json").collect();
     if files.is_empty() {
-        eprintln!("usage: sysmon_read [--json] FILE...");
+        eprintln!("usage: records_read [--json] FILE...");
         return ExitCode::from(2);
     }
     let stdout = std::io::stdout();
@@ -49,20 +50,24 @@ fn main() -> ExitCode {
     let started = Instant::now();
     let (mut records, mut connections, mut problems) = (0u64, 0u64, 0u64);
     for (n, file) in files.iter().enumerate() {
-        let stream = match EvidenceStream::open(file) {
-            Ok(stream) => stream,
+        let (format, stream) = match open_evidence(file).and_then(|o| o.into_reader()) {
+            Ok(EvidenceReader::Records(format, stream)) => (format, stream),
+            Ok(EvidenceReader::Capture(_)) => {
+                eprintln!("{file}: a packet capture, not record evidence");
+                return ExitCode::from(2);
+            }
             Err(e) => {
-                eprintln!("{file}: {e}");
+                eprintln!("{e}");
                 return ExitCode::from(2);
             }
         };
-        let outcome = read(stream, n as u32, &mut sink);
-        records += outcome.records;
-        connections += outcome.connections;
-        problems += outcome.problems.count;
+        let summary = read_records(format, stream, n as u32, &mut sink);
+        records += summary.records;
+        connections += summary.connections;
+        problems += summary.problem_count;
     }
     if sink.out.flush().is_err() || sink.failed {
-        eprintln!("sysmon_read: cannot write the output");
+        eprintln!("records_read: cannot write the output");
         return ExitCode::from(2);
     }
     let seconds = started.elapsed().as_secs_f64();
