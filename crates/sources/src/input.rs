@@ -1,13 +1,14 @@
 //! Opening a text or binary evidence stream the same way for every log-style reader: a path or
 //! `-` (standard input), gzip detected by its magic bytes and undone transparently, and the
-//! SHA-256 of the bytes as read (the compressed bytes for a gzip file) computed in the same pass.
+//! SHA-256 of the bytes as read (the compressed bytes for a gzip file) computed in the same pass
+//! (beside the parse, on a thread of its own for large inputs: `raw_digest`).
 //!
 //! Packet captures have their own reader (`capture::CaptureReader`) because pcap-parser drives
 //! its own buffer; everything else reads lines or records through [`EvidenceStream`].
 
+use crate::raw_digest::RawDigest;
 use flate2::bufread::MultiGzDecoder;
 use ringfence_model::{Evidence, EvidenceKind, ReadProblem};
-use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::io::{self, BufRead, BufReader, Read};
 use std::rc::Rc;
@@ -19,25 +20,19 @@ const READ_BUFFER: usize = 128 << 10;
 /// How many read problems are kept (all are counted).
 pub const MAX_KEPT_PROBLEMS: usize = 100;
 
-/// The raw bytes' running digest, shared between the hashing reader (deep inside the decoder
+/// The raw bytes' running digest is shared between the hashing reader (deep inside the decoder
 /// stack) and the stream that reports it at the end.
-#[derive(Default)]
-struct Digest256 {
-    hasher: Sha256,
-    bytes: u64,
-}
-
 struct HashingRead {
     inner: Box<dyn Read>,
-    digest: Rc<RefCell<Digest256>>,
+    digest: Rc<RefCell<RawDigest>>,
 }
 
 impl Read for HashingRead {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut digest = self.digest.borrow_mut();
-        digest.hasher.update(buf.get(..n).unwrap_or_default());
-        digest.bytes = digest.bytes.saturating_add(n as u64);
+        self.digest
+            .borrow_mut()
+            .update(buf.get(..n).unwrap_or_default());
         Ok(n)
     }
 }
@@ -47,7 +42,7 @@ impl Read for HashingRead {
 pub struct EvidenceStream {
     label: String,
     reader: Box<dyn BufRead>,
-    digest: Rc<RefCell<Digest256>>,
+    digest: Rc<RefCell<RawDigest>>,
     problems: Problems,
 }
 
@@ -64,7 +59,7 @@ impl EvidenceStream {
 
     /// Wraps any reader; `label` names it in problems and in the evidence list.
     pub fn from_reader(label: &str, input: Box<dyn Read>) -> io::Result<EvidenceStream> {
-        let digest = Rc::new(RefCell::new(Digest256::default()));
+        let digest = Rc::new(RefCell::new(RawDigest::new()));
         let mut raw = BufReader::with_capacity(
             READ_BUFFER,
             HashingRead {
@@ -107,16 +102,21 @@ impl EvidenceStream {
     /// Reads whatever is left (so the digest covers the whole input) and reports the evidence.
     pub fn finish(mut self, kind: EvidenceKind) -> (Evidence, Problems) {
         if let Err(e) = io::copy(&mut self.reader, &mut io::sink()) {
-            let offset = self.digest.borrow().bytes;
+            let offset = self.digest.borrow().bytes();
             self.problems.note(offset, format!("read error: {e}"));
         }
-        let digest = std::mem::take(&mut *self.digest.borrow_mut());
+        let mut digest = self.digest.borrow_mut();
+        let sha256 = digest.finish().unwrap_or_else(|lost| {
+            self.problems.note(digest.bytes(), lost.to_string());
+            String::new()
+        });
         let evidence = Evidence {
-            path: self.label,
+            path: self.label.clone(),
             kind: Some(kind),
-            sha256: hex::encode(digest.hasher.finalize()),
-            bytes: digest.bytes,
+            sha256,
+            bytes: digest.bytes(),
         };
+        drop(digest);
         (evidence, self.problems)
     }
 }
@@ -155,6 +155,7 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::{Digest, Sha256};
     use std::io::Write;
 
     fn digest_of(bytes: &[u8]) -> String {
@@ -163,7 +164,8 @@ mod tests {
 
     #[test]
     fn plain_and_gzip_read_the_same_text_and_hash_the_raw_bytes() {
-        let text = b"line one\nline two\n".repeat(1000);
+        // Large enough that the plain file is hashed on the digest thread.
+        let text = b"line one\nline two\n".repeat(200_000);
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder.write_all(&text).unwrap();
         let gz = encoder.finish().unwrap();

@@ -9,4 +9,5 @@ pub mod input;
 pub mod inventory;
 pub mod logs;
 pub mod netflow;
+mod raw_digest;
 pub mod sysmon;

@@ -3,15 +3,16 @@
 //! file or standard input.
 //!
 //! The SHA-256 in the returned [`Evidence`] is computed over the raw bytes as they are read (the
-//! compressed bytes for a gzip file), in the same pass that decodes them.
+//! compressed bytes for a gzip file), in the same pass that decodes them (on a thread of its own
+//! once the input is large: `raw_digest`).
 
 use super::packet::{Frame, LinkType};
+use crate::raw_digest::RawDigest;
 use flate2::bufread::MultiGzDecoder;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapBlockOwned, PcapError, PcapNGReader};
 use ringfence_model::{Evidence, EvidenceKind, ReadProblem, Timestamp};
-use sha2::{Digest, Sha256};
 use std::cell::{RefCell, RefMut};
 use std::io::{self, BufReader, Cursor, Read};
 use std::rc::Rc;
@@ -70,8 +71,7 @@ pub struct ReadSummary {
 /// any reader can feed it (the NetFlow reader passes an already opened `EvidenceStream`).
 struct RawInput {
     input: Box<dyn Read>,
-    hasher: Sha256,
-    bytes: u64,
+    digest: RawDigest,
     /// The last I/O error, kept because the parser reduces it to "read error".
     error: Option<String>,
 }
@@ -93,8 +93,7 @@ impl Read for HashingReader {
             match raw.input.read(buf) {
                 Ok(n) => {
                     let chunk = buf.get(..n).unwrap_or_default();
-                    raw.hasher.update(chunk);
-                    raw.bytes = raw.bytes.saturating_add(n as u64);
+                    raw.digest.update(chunk);
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -218,8 +217,7 @@ impl CaptureReader {
     pub fn from_reader(label: &str, input: Box<dyn Read>) -> Result<CaptureReader, CaptureError> {
         let raw = HashingReader(Rc::new(RefCell::new(RawInput {
             input,
-            hasher: Sha256::new(),
-            bytes: 0,
+            digest: RawDigest::new(),
             error: None,
         })));
         let io_error = |source: io::Error| CaptureError::Io {
@@ -330,7 +328,7 @@ impl CaptureReader {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(e) => {
-                        let at = self.raw.lock().bytes;
+                        let at = self.raw.lock().digest.bytes();
                         state.problem(
                             at,
                             &format!(
@@ -342,14 +340,18 @@ impl CaptureReader {
                 }
             }
         }
-        let raw = self.raw.lock();
-        let sha256 = hex::encode(raw.hasher.clone().finalize());
+        let mut raw = self.raw.lock();
+        let bytes = raw.digest.bytes();
+        let sha256 = raw.digest.finish().unwrap_or_else(|lost| {
+            state.problem(bytes, &lost.to_string());
+            String::new()
+        });
         ReadSummary {
             evidence: Evidence {
                 path: self.label.clone(),
                 kind: Some(self.kind),
                 sha256,
-                bytes: raw.bytes,
+                bytes,
             },
             frames: state.frames,
             problems: state.problems,
