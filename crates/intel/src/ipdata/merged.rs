@@ -13,6 +13,8 @@
 //! here rather than taken from a crate: what is searched is this tuple layout, and the lookup is
 //! a few lines over plain arrays.
 
+use super::prefetch::prefetch;
+
 /// One source's answer for a range: a record id and prefix length, or one of two markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot(pub u32);
@@ -113,15 +115,68 @@ impl<K: Key> RangeTable<K> {
     /// The slots of every source for `address` (the family's bits, right-aligned).
     #[inline]
     pub fn slots(&self, address: u128) -> Option<&[u32]> {
-        let block = usize::try_from(address >> (self.bits - BUCKET_BITS)).ok()?;
-        let first = *self.blocks.get(block)? as usize;
-        let end = *self.blocks.get(block + 1)? as usize;
-        let key = K::low(address);
-        let starting = self.keys.get(first..end)?.partition_point(|&k| k <= key);
+        let mut probe = Probe::new(address);
+        self.find_candidates(&mut probe);
+        self.find_range(&mut probe);
+        self.slots_of(&probe)
+    }
+
+    /// The first step of a lookup in steps ([`Probe`]): starts fetching the block entry.
+    #[inline]
+    pub fn start(&self, probe: &Probe) {
+        prefetch(self.blocks.get(self.block(probe.address)));
+    }
+
+    /// Reads the block entry: the ranges starting in the address's block. Starts fetching the
+    /// first key the bisection reads.
+    #[inline]
+    pub fn find_candidates(&self, probe: &mut Probe) {
+        let block = self.block(probe.address);
+        let end = block.checked_add(1).and_then(|next| self.blocks.get(next));
+        probe.found = match (self.blocks.get(block), end) {
+            (Some(&first), Some(&end)) => Found::Candidates(first as usize, end as usize),
+            _ => Found::Nothing,
+        };
+        if let Found::Candidates(first, end) = probe.found {
+            prefetch(self.keys.get(first + end.saturating_sub(first) / 2));
+        }
+    }
+
+    /// Bisects the candidates for the range holding the address. Starts fetching its slots.
+    #[inline]
+    pub fn find_range(&self, probe: &mut Probe) {
+        let Found::Candidates(first, end) = probe.found else {
+            return;
+        };
+        let key = K::low(probe.address);
+        let starting = self
+            .keys
+            .get(first..end)
+            .map(|keys| keys.partition_point(|&k| k <= key));
         // No range starts in this block at or before the address: the previous one holds it.
-        let range = (first + starting).checked_sub(1)?;
+        probe.found = match starting.and_then(|starting| (first + starting).checked_sub(1)) {
+            Some(range) => Found::Range(range),
+            None => Found::Nothing,
+        };
+        if let Found::Range(range) = probe.found {
+            prefetch(self.slots.get(range.wrapping_mul(self.width)));
+        }
+    }
+
+    /// The slots of the range the probe found.
+    #[inline]
+    pub fn slots_of(&self, probe: &Probe) -> Option<&[u32]> {
+        let Found::Range(range) = probe.found else {
+            return None;
+        };
         let at = range.checked_mul(self.width)?;
         self.slots.get(at..at.checked_add(self.width)?)
+    }
+
+    /// The block of `address` in the direct table (below 2^16 for an address of the family).
+    #[inline]
+    fn block(&self, address: u128) -> usize {
+        usize::try_from(address >> (self.bits - BUCKET_BITS)).unwrap_or(usize::MAX)
     }
 
     pub fn ranges(&self) -> usize {
@@ -147,6 +202,34 @@ impl<K: Key> RangeTable<K> {
         std::mem::size_of_val(&*self.blocks)
             + std::mem::size_of_val(&*self.keys)
             + std::mem::size_of_val(&*self.slots)
+    }
+}
+
+/// One lookup in a [`RangeTable`] taken in steps (`start`, `find_candidates`, `find_range`,
+/// `slots_of`), so a batch can take each step for all its addresses before the next: every step
+/// starts fetching what the next one reads, and the fetches of the batch overlap.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe {
+    address: u128,
+    found: Found,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Found {
+    /// Not looked up yet, or outside the table.
+    Nothing,
+    /// The ranges `first..end` start in the address's block.
+    Candidates(usize, usize),
+    Range(usize),
+}
+
+impl Probe {
+    /// A lookup of `address` (the family's bits, right-aligned).
+    pub fn new(address: u128) -> Probe {
+        Probe {
+            address,
+            found: Found::Nothing,
+        }
     }
 }
 
