@@ -60,7 +60,10 @@ impl<'a> Index<'a> {
                 self.start(pending);
             }
             for pending in pending.iter_mut() {
-                self.find_candidates(pending);
+                self.find_block(pending);
+            }
+            for pending in pending.iter_mut() {
+                self.find_part(pending);
             }
             for pending in pending.iter_mut() {
                 self.find_range(pending);
@@ -91,10 +94,18 @@ impl<'a> Index<'a> {
     }
 
     #[inline]
-    fn find_candidates(&self, pending: &mut Pending) {
+    fn find_block(&self, pending: &mut Pending) {
         match pending.address {
-            IpAddr::V4(_) => self.v4.find_candidates(&mut pending.probe),
-            IpAddr::V6(_) => self.v6.find_candidates(&mut pending.probe),
+            IpAddr::V4(_) => self.v4.find_block(&mut pending.probe),
+            IpAddr::V6(_) => self.v6.find_block(&mut pending.probe),
+        }
+    }
+
+    #[inline]
+    fn find_part(&self, pending: &mut Pending) {
+        match pending.address {
+            IpAddr::V4(_) => self.v4.find_part(&mut pending.probe),
+            IpAddr::V6(_) => self.v6.find_part(&mut pending.probe),
         }
     }
 
