@@ -562,7 +562,7 @@ mod tests {
                 // Half the starts bunched in the block's first 1/256th, the rest anywhere in it.
                 let low = u128::from(r) << (bits - BUCKET_BITS).saturating_sub(64);
                 let low = low & ((1u128 << (bits - BUCKET_BITS)) - 1);
-                if r % 2 == 0 { low >> 8 } else { low }
+                if r.is_multiple_of(2) { low >> 8 } else { low }
             };
             let mut starts: Vec<u128> = (0..count).map(|_| block | spread(next())).collect();
             starts.extend([0, block, block - 1, block + (1 << (bits - BUCKET_BITS))]);
