@@ -55,6 +55,7 @@ impl<'a> Index<'a> {
             .zip(out.chunks_mut(ENRICH_BATCH * width.max(1)))
         {
             let pending = &mut pending[..chunk.len()];
+            let found = &mut found[..chunk.len()];
             for (pending, &address) in pending.iter_mut().zip(chunk) {
                 *pending = Pending::new(address);
                 self.start(pending);
@@ -77,7 +78,8 @@ impl<'a> Index<'a> {
                 }
                 *found = Some(Enrichment::new(self.readers, pending.address, slots));
             }
-            for (enrichment, answers) in found.iter().flatten().zip(answers.chunks_mut(width)) {
+            let answers = answers.chunks_mut(width.max(1));
+            for (enrichment, answers) in found.iter().flatten().zip(answers) {
                 for (index, answer) in answers.iter_mut().enumerate() {
                     enrichment.answer_into(index, answer);
                 }

@@ -492,6 +492,32 @@ mod tests {
         assert_index_agrees(&intel, &random_addresses(20_000, 7), "random");
     }
 
+    /// Many at a time on sources the index leaves partly or wholly to their own lookup (walk
+    /// slots, sources not flattened, broken trees): the answers of one `enrich` after another.
+    #[test]
+    fn enrich_many_agrees_with_enrich_on_the_maxmind_test_databases() {
+        let opened: Vec<OpenedSource> = maxmind_test_databases()
+            .into_iter()
+            .filter_map(|(path, bytes)| {
+                let mmdb =
+                    MmdbSource::from_bytes(Path::new(&path), bytes, Basis::RegistryCountry, false)
+                        .ok()?;
+                Some(unverified(&path, SourceReader::Mmdb(mmdb)))
+            })
+            .collect();
+        let intel = IpIntel::from_opened(opened).unwrap();
+        let mut addresses = boundaries(&intel, 1);
+        addresses.extend(random_addresses(3_000 + ENRICH_BATCH / 3, 11));
+        let mut many = Vec::new();
+        intel.enrich_many(&addresses, &mut many);
+        let one_by_one: Vec<Answer<'_>> = addresses
+            .iter()
+            .flat_map(|&a| intel.enrich(a).answers().collect::<Vec<_>>())
+            .collect();
+        assert_eq!(many.len(), addresses.len() * intel.sources().len());
+        assert!(many == one_by_one);
+    }
+
     /// ASN tables of random, overlapping ranges of both families (made disjoint at load, then
     /// cut into CIDR blocks for the index) answer through the index as by bisection.
     #[test]
