@@ -2,7 +2,9 @@
 //! `ringfence_intel::ipdata::install`, which checks the pinned digests): all sources, cold
 //! (every address distinct) and warm (a few thousand destinations repeated), as compact answers
 //! from the merged index (`enrich`) and as owned `Destination`s (uncached, and through the
-//! per-thread cache).
+//! per-thread cache). The cold lists' IPv6 addresses sit in one `/16`; the `v6_spread` cases
+//! look up IPv6 addresses spread over `2a00::/12` (RIPE's space, the index's most crowded
+//! blocks), half of the list.
 //!
 //! cargo bench -p ringfence-intel --bench lookups -- --measurement-time 3 --warm-up-time 1
 
@@ -11,8 +13,9 @@ use ringfence_intel::ipdata::{IpIntel, default_data_dir, install};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Deterministic addresses (xorshift), one IPv6 in eight.
-fn addresses(count: usize, mut seed: u64) -> Vec<IpAddr> {
+/// Deterministic addresses (xorshift), one IPv6 in `v6_every` (in `2a00::/16`, or spread over
+/// `2a00::/12` when `spread`).
+fn addresses(count: usize, mut seed: u64, v6_every: usize, spread: bool) -> Vec<IpAddr> {
     let mut next = move || {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -22,8 +25,12 @@ fn addresses(count: usize, mut seed: u64) -> Vec<IpAddr> {
     (0..count)
         .map(|i| {
             let r = next();
-            if i % 8 == 7 {
-                IpAddr::V6(Ipv6Addr::from((0x2a00u128 << 112) | u128::from(r) << 32))
+            if i % v6_every == v6_every - 1 {
+                IpAddr::V6(Ipv6Addr::from(if spread {
+                    (0x2a0u128 << 116) | u128::from(r) << 48
+                } else {
+                    (0x2a00u128 << 112) | u128::from(r) << 32
+                }))
             } else {
                 IpAddr::V4(Ipv4Addr::from((r as u32) | 0x0100_0000))
             }
@@ -39,8 +46,9 @@ fn lookups(c: &mut Criterion) {
         .expect("bundled IP data")
         .with_cache_capacity(0);
 
-    let cold = addresses(100_000, 0x9e37_79b9_7f4a_7c15);
-    let distinct = addresses(2_000, 7);
+    let cold = addresses(100_000, 0x9e37_79b9_7f4a_7c15, 8, false);
+    let spread = addresses(100_000, 0x9e37_79b9_7f4a_7c15, 2, true);
+    let distinct = addresses(2_000, 7, 8, false);
     let warm: Vec<IpAddr> = (0..100_000)
         .map(|i| distinct[(i * 7919) % distinct.len()])
         .collect();
@@ -62,6 +70,23 @@ fn lookups(c: &mut Criterion) {
     group.bench_function("all_sources_cold_enrich_many", |b| {
         b.iter(|| {
             for chunk in cold.chunks(64) {
+                uncached.enrich_many(chunk, &mut answers);
+                black_box(&answers);
+            }
+        })
+    });
+    group.bench_function("all_sources_cold_v6_spread_enrich", |b| {
+        b.iter(|| {
+            for &a in &spread {
+                for answer in uncached.enrich(a).answers() {
+                    black_box(answer);
+                }
+            }
+        })
+    });
+    group.bench_function("all_sources_cold_v6_spread_enrich_many", |b| {
+        b.iter(|| {
+            for chunk in spread.chunks(64) {
                 uncached.enrich_many(chunk, &mut answers);
                 black_box(&answers);
             }

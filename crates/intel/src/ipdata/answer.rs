@@ -15,6 +15,7 @@ pub struct Network {
 
 impl Network {
     /// The network of `prefix` bits around `address`.
+    #[inline]
     pub fn around(address: IpAddr, prefix: u8) -> Network {
         let address = match address {
             IpAddr::V4(v4) => {

@@ -13,6 +13,8 @@
 //! here rather than taken from a crate: what is searched is this tuple layout, and the lookup is
 //! a few lines over plain arrays.
 
+use super::prefetch::prefetch;
+
 /// One source's answer for a range: a record id and prefix length, or one of two markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot(pub u32);
@@ -68,12 +70,19 @@ const MAX_INDEX_RANGES: usize = 1 << 25;
 /// Bits of the address that pick a block in the direct table.
 const BUCKET_BITS: u32 = 16;
 
+/// Bytes of keys above which a block gets a fine table: bisecting more would read more than a
+/// few cache lines, one miss after another (IPv6 puts up to 100 000 ranges in one block).
+const FINE_ABOVE_BYTES: usize = 512;
+
+/// Ranges per part a fine table aims at (its parts are `2^bits`, at most `2^16`).
+const FINE_RANGES_PER_PART: usize = 4;
+const FINE_MAX_BITS: u32 = 16;
+
 /// How the starts of ranges are kept: all of them in the block's low bits for IPv4 (`u16`), the
 /// whole address for IPv6.
 pub trait Key: Copy + Ord {
     fn low(start: u128) -> Self;
     /// The start again, from the key and the start of its block.
-    #[cfg(test)]
     fn start(self, block_start: u128) -> u128;
 }
 
@@ -81,7 +90,6 @@ impl Key for u16 {
     fn low(start: u128) -> u16 {
         start as u16
     }
-    #[cfg(test)]
     fn start(self, block_start: u128) -> u128 {
         block_start | u128::from(self)
     }
@@ -91,7 +99,6 @@ impl Key for u128 {
     fn low(start: u128) -> u128 {
         start
     }
-    #[cfg(test)]
     fn start(self, _block_start: u128) -> u128 {
         self
     }
@@ -103,6 +110,12 @@ pub struct RangeTable<K> {
     bits: u32,
     /// `blocks[b]`: the first range starting at or after block `b`; `blocks[2^16]` is the count.
     blocks: Box<[u32]>,
+    /// Per block, its fine table if it has one: `offset << 5 | bits` (a block cut into `2^bits`
+    /// parts on the address bits after the block's), else 0. Empty when no block has one.
+    fine_of: Box<[u32]>,
+    /// The fine tables, each `2^bits + 1` entries from its offset: the first range starting at
+    /// or after each part, then the block's end.
+    fine: Box<[u32]>,
     keys: Box<[K]>,
     /// `width` slots per range.
     slots: Box<[u32]>,
@@ -113,15 +126,100 @@ impl<K: Key> RangeTable<K> {
     /// The slots of every source for `address` (the family's bits, right-aligned).
     #[inline]
     pub fn slots(&self, address: u128) -> Option<&[u32]> {
-        let block = usize::try_from(address >> (self.bits - BUCKET_BITS)).ok()?;
-        let first = *self.blocks.get(block)? as usize;
-        let end = *self.blocks.get(block + 1)? as usize;
-        let key = K::low(address);
-        let starting = self.keys.get(first..end)?.partition_point(|&k| k <= key);
+        let mut probe = Probe::new(address);
+        self.find_block(&mut probe);
+        self.find_part(&mut probe);
+        self.find_range(&mut probe);
+        self.slots_of(&probe)
+    }
+
+    /// The first step of a lookup in steps ([`Probe`]): starts fetching the block's entries.
+    #[inline]
+    pub fn start(&self, probe: &Probe) {
+        let block = self.block(probe.address);
+        prefetch(self.blocks.get(block));
+        prefetch(self.fine_of.get(block));
+    }
+
+    /// Reads the block's entries: the ranges starting in the block, or where its fine table's
+    /// entry for the address is. Starts fetching what the next step reads.
+    #[inline]
+    pub fn find_block(&self, probe: &mut Probe) {
+        let block = self.block(probe.address);
+        probe.found = match self.fine_of.get(block) {
+            Some(&fine) if fine != 0 => {
+                let bits = fine & 31;
+                let part = (probe.address >> (self.bits - BUCKET_BITS - bits)) as usize
+                    & ((1 << bits) - 1);
+                let at = (fine >> 5) as usize + part;
+                prefetch(self.fine.get(at));
+                Found::Part(at)
+            }
+            _ => {
+                let end = block.checked_add(1).and_then(|next| self.blocks.get(next));
+                match (self.blocks.get(block), end) {
+                    (Some(&first), Some(&end)) => self.candidates(first, end),
+                    _ => Found::Nothing,
+                }
+            }
+        };
+    }
+
+    /// Reads the fine table's entry, if the block has one: the ranges starting in the
+    /// address's part of the block.
+    #[inline]
+    pub fn find_part(&self, probe: &mut Probe) {
+        if let Found::Part(at) = probe.found {
+            probe.found = match (self.fine.get(at), self.fine.get(at + 1)) {
+                (Some(&first), Some(&end)) => self.candidates(first, end),
+                _ => Found::Nothing,
+            };
+        }
+    }
+
+    /// The ranges `first..end` to bisect; starts fetching the first key the bisection reads.
+    #[inline]
+    fn candidates(&self, first: u32, end: u32) -> Found {
+        let (first, end) = (first as usize, end as usize);
+        prefetch(self.keys.get(first + end.saturating_sub(first) / 2));
+        Found::Candidates(first, end)
+    }
+
+    /// Bisects the candidates for the range holding the address. Starts fetching its slots.
+    #[inline]
+    pub fn find_range(&self, probe: &mut Probe) {
+        let Found::Candidates(first, end) = probe.found else {
+            return;
+        };
+        let key = K::low(probe.address);
+        let starting = self
+            .keys
+            .get(first..end)
+            .map(|keys| keys.partition_point(|&k| k <= key));
         // No range starts in this block at or before the address: the previous one holds it.
-        let range = (first + starting).checked_sub(1)?;
+        probe.found = match starting.and_then(|starting| (first + starting).checked_sub(1)) {
+            Some(range) => Found::Range(range),
+            None => Found::Nothing,
+        };
+        if let Found::Range(range) = probe.found {
+            prefetch(self.slots.get(range.wrapping_mul(self.width)));
+        }
+    }
+
+    /// The slots of the range the probe found.
+    #[inline]
+    pub fn slots_of(&self, probe: &Probe) -> Option<&[u32]> {
+        let Found::Range(range) = probe.found else {
+            return None;
+        };
         let at = range.checked_mul(self.width)?;
         self.slots.get(at..at.checked_add(self.width)?)
+    }
+
+    /// The block of `address` in the direct table (below 2^16 for an address of the family).
+    #[inline]
+    fn block(&self, address: u128) -> usize {
+        usize::try_from(address >> (self.bits - BUCKET_BITS)).unwrap_or(usize::MAX)
     }
 
     pub fn ranges(&self) -> usize {
@@ -145,8 +243,40 @@ impl<K: Key> RangeTable<K> {
 
     pub fn bytes(&self) -> usize {
         std::mem::size_of_val(&*self.blocks)
+            + std::mem::size_of_val(&*self.fine_of)
+            + std::mem::size_of_val(&*self.fine)
             + std::mem::size_of_val(&*self.keys)
             + std::mem::size_of_val(&*self.slots)
+    }
+}
+
+/// One lookup in a [`RangeTable`] taken in steps (`start`, `find_block`, `find_part`,
+/// `find_range`, `slots_of`), so a batch can take each step for all its addresses before the next: every step
+/// starts fetching what the next one reads, and the fetches of the batch overlap.
+#[derive(Clone, Copy, Debug)]
+pub struct Probe {
+    address: u128,
+    found: Found,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Found {
+    /// Not looked up yet, or outside the table.
+    Nothing,
+    /// The address's block has a fine table; its entry for the address is `fine[at]`.
+    Part(usize),
+    /// The ranges `first..end` start in the address's block (or part of it).
+    Candidates(usize, usize),
+    Range(usize),
+}
+
+impl Probe {
+    /// A lookup of `address` (the family's bits, right-aligned).
+    pub fn new(address: u128) -> Probe {
+        Probe {
+            address,
+            found: Found::Nothing,
+        }
     }
 }
 
@@ -258,13 +388,63 @@ impl<K: Key> Builder<K> {
     fn finish(mut self) -> RangeTable<K> {
         let count = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
         self.blocks.resize((1 << BUCKET_BITS) + 1, count);
+        let (fine_of, fine) = self.fine_tables();
         RangeTable {
             bits: self.bits,
+            fine_of: fine_of.into_boxed_slice(),
+            fine: fine.into_boxed_slice(),
             blocks: self.blocks.into_boxed_slice(),
             keys: self.keys.into_boxed_slice(),
             slots: self.slots.into_boxed_slice(),
             width: self.width,
         }
+    }
+}
+
+impl<K: Key> Builder<K> {
+    /// The fine tables of the blocks whose keys take more than [`FINE_ABOVE_BYTES`]: per block
+    /// its entry (`offset << 5 | bits`, 0 for none), and the tables. Their entries number under
+    /// half the ranges plus one per such block (a part for every two ranges at most).
+    fn fine_tables(&self) -> (Vec<u32>, Vec<u32>) {
+        let mut fine_of = Vec::new();
+        let mut fine = Vec::new();
+        let block_shift = self.bits - BUCKET_BITS;
+        for (block, bounds) in self.blocks.windows(2).enumerate() {
+            let (first, end) = (bounds[0] as usize, bounds[1] as usize);
+            let Some(keys) = self.keys.get(first..end) else {
+                continue;
+            };
+            if std::mem::size_of_val(keys) <= FINE_ABOVE_BYTES {
+                continue;
+            }
+            let bits = (keys.len() / FINE_RANGES_PER_PART)
+                .ilog2()
+                .clamp(1, FINE_MAX_BITS.min(block_shift));
+            let Ok(entry) = u32::try_from(fine.len() << 5 | bits as usize) else {
+                break;
+            };
+            if fine_of.is_empty() {
+                fine_of.resize(1 << BUCKET_BITS, 0);
+            }
+            if let Some(slot) = fine_of.get_mut(block) {
+                *slot = entry;
+            }
+            let block_start = (block as u128) << block_shift;
+            let part_shift = block_shift - bits;
+            let mask = (1u128 << bits) - 1;
+            let mut at = 0;
+            for part in 0..=mask {
+                while keys
+                    .get(at)
+                    .is_some_and(|k| (k.start(block_start) >> part_shift) & mask < part)
+                {
+                    at += 1;
+                }
+                fine.push((first + at) as u32);
+            }
+            fine.push(bounds[1]);
+        }
+        (fine_of, fine)
     }
 }
 
@@ -353,6 +533,61 @@ mod tests {
             [SlotKind::Empty, SlotKind::Empty, SlotKind::Walk]
         );
         assert_eq!(table.ranges(), 5);
+    }
+
+    /// The table's answer for `address` is the last of `starts` at or before it.
+    fn check<K: Key>(table: &RangeTable<K>, starts: &[u128], address: u128) {
+        let expected = Slot::data(starts.partition_point(|&s| s <= address) - 1, 7);
+        assert_eq!(
+            table.slots(address).map(|s| Slot(s[0])),
+            Some(expected),
+            "{address:#x}"
+        );
+    }
+
+    /// Blocks crowded enough for fine tables (IPv4 and IPv6, ranges bunched in parts and parts
+    /// left empty) answer as the last range starting at or before the address.
+    #[test]
+    fn crowded_blocks_answer_through_their_fine_tables() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for (v6, bits, count) in [(false, 32, 3_000), (true, 128, 400), (true, 128, 40_000)] {
+            let block = 0x2a03u128 << (bits - BUCKET_BITS);
+            let spread = |r: u64| -> u128 {
+                // Half the starts bunched in the block's first 1/256th, the rest anywhere in it.
+                let low = u128::from(r) << (bits - BUCKET_BITS).saturating_sub(64);
+                let low = low & ((1u128 << (bits - BUCKET_BITS)) - 1);
+                if r.is_multiple_of(2) { low >> 8 } else { low }
+            };
+            let mut starts: Vec<u128> = (0..count).map(|_| block | spread(next())).collect();
+            starts.extend([0, block, block - 1, block + (1 << (bits - BUCKET_BITS))]);
+            starts.sort_unstable();
+            starts.dedup();
+            let ranges: Vec<(u128, Slot)> = starts
+                .iter()
+                .enumerate()
+                .map(|(i, &start)| (start, Slot::data(i, 7)))
+                .collect();
+            let mut probes: Vec<u128> = starts
+                .iter()
+                .flat_map(|&s| [s, s.saturating_sub(1), s + 1])
+                .collect();
+            probes.extend((0..20_000).map(|_| block | spread(next())));
+            if v6 {
+                let (table, _) = build::<u128, _>(true, &[Given(Some(&ranges))]);
+                assert!(!table.fine.is_empty());
+                probes.iter().for_each(|&a| check(&table, &starts, a));
+            } else {
+                let (table, _) = build::<u16, _>(false, &[Given(Some(&ranges))]);
+                assert!(!table.fine.is_empty());
+                probes.iter().for_each(|&a| check(&table, &starts, a));
+            }
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod answer;
 mod asn_csv;
+mod batch;
 mod cache;
 mod config;
 mod enrichment;
@@ -22,13 +23,14 @@ mod merged;
 mod mmdb;
 pub mod packages;
 mod paths;
+mod prefetch;
 mod record;
 mod source;
 mod sri;
 mod tree;
 
 pub use answer::{Answer, Network, RecordData};
-pub use enrichment::Enrichment;
+pub use enrichment::{Answers, Enrichment};
 pub use error::{InstallError, IntelError};
 pub use install::{InstallReport, install, install_packages, npm_pack};
 pub use intel::{DEFAULT_CACHE_CAPACITY, ENRICH_BATCH, IndexStats, IpIntel};

@@ -6,6 +6,7 @@ use super::asn_csv::{AsnTable, AsnTableBuilder};
 use super::error::IntelError;
 use super::merged::{Flatten, Ranges};
 use super::mmdb::MmdbSource;
+use super::prefetch::prefetch;
 use ringfence_model::{Basis, IntelSource};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -49,6 +50,12 @@ impl SourceReader {
             SourceReader::Mmdb(mmdb) => mmdb.record(id),
             SourceReader::Asn(table) => table.record(id),
         }
+    }
+
+    /// Starts fetching record `id` (see [`prefetch`]).
+    #[inline]
+    pub fn prefetch_record(&self, id: u32) {
+        prefetch(self.record(id));
     }
 
     /// Lookups answered empty because the data was corrupt.
