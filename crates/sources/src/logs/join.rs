@@ -1,6 +1,5 @@
-//! Joining application records to connection records: names waiting for their connection (keyed
-//! by Zeek `uid` or Suricata `flow_id`) in a bounded table, and the names a connection gets —
-//! those waiting for it, plus the DNS answers its responder's address had before its first
+//! Joining application records to connection records: the names a connection gets — those waiting
+//! for it (`super::pending`), plus the DNS answers its responder's address had before its first
 //! packet, as the capture engine labels its connections.
 //!
 //! The capture engine's own DNS cache keeps the newest answer per name, which is right when
@@ -11,12 +10,10 @@
 use crate::capture::{host_of, normalise_name};
 use foldhash::HashMap;
 use ringfence_model::{LearnedName, NameSource, Resolution, Timestamp, Transport};
-use std::collections::VecDeque;
-use std::hash::Hash;
 use std::net::IpAddr;
 
 /// The most names kept per connection (as the capture engine): an attacker can send many.
-const MAX_NAMES: usize = 32;
+pub(crate) const MAX_NAMES: usize = 32;
 
 /// What kind of application record named a connection. TLS becomes QUIC SNI on a UDP connection:
 /// Zeek writes the TLS handshake inside QUIC to ssl.log too.
@@ -41,7 +38,7 @@ impl AppName {
     }
 
     /// The name as the capture engine keeps it (HTTP authorities lose their port).
-    fn normalise(self, raw: &str) -> String {
+    pub(super) fn normalise(self, raw: &str) -> String {
         match self {
             AppName::HttpHost | AppName::HttpConnect => normalise_name(host_of(raw)),
             _ => normalise_name(raw),
@@ -51,122 +48,8 @@ impl AppName {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PendingName {
-    name: String,
-    kind: AppName,
-}
-
-struct Entry {
-    sequence: u64,
-    /// The evidence (position in the run) whose record gave the first name.
-    evidence: u32,
-    names: Vec<PendingName>,
-}
-
-/// Names waiting for their connection record, at most `capacity` keys; when full, the key waiting
-/// longest is dropped (and counted).
-pub(crate) struct PendingNames<K> {
-    entries: HashMap<K, Entry>,
-    /// Keys in insertion order with the sequence they were inserted under; a key taken since is
-    /// skipped when met (its sequence no longer matches), and the queue is compacted now and then.
-    order: VecDeque<(u64, K)>,
-    next_sequence: u64,
-    capacity: usize,
-    /// Keys dropped for space, by the evidence that was being read when it happened.
-    pub(crate) dropped: HashMap<u32, u64>,
-}
-
-impl<K: Hash + Eq + Clone> PendingNames<K> {
-    pub(crate) fn new(capacity: usize) -> Self {
-        PendingNames {
-            entries: HashMap::default(),
-            order: VecDeque::new(),
-            next_sequence: 0,
-            capacity: capacity.max(1),
-            dropped: HashMap::default(),
-        }
-    }
-
-    /// Adds `raw` (as the log wrote it) for `key`; returns false when it normalises to nothing.
-    pub(crate) fn add(&mut self, key: &K, raw: &str, kind: AppName, evidence: u32) -> bool {
-        let name = kind.normalise(raw);
-        if name.is_empty() {
-            return false;
-        }
-        let pending = PendingName { name, kind };
-        if let Some(entry) = self.entries.get_mut(key) {
-            if entry.names.len() < MAX_NAMES && !entry.names.contains(&pending) {
-                entry.names.push(pending);
-            }
-            return true;
-        }
-        if self.entries.len() >= self.capacity {
-            self.drop_oldest(evidence);
-        }
-        let sequence = self.next_sequence;
-        self.next_sequence += 1;
-        self.order.push_back((sequence, key.clone()));
-        self.entries.insert(
-            key.clone(),
-            Entry {
-                sequence,
-                evidence,
-                names: vec![pending],
-            },
-        );
-        self.compact();
-        true
-    }
-
-    /// The names waiting for `key`, which stops waiting.
-    pub(crate) fn take(&mut self, key: &K) -> Vec<PendingName> {
-        self.entries
-            .remove(key)
-            .map(|entry| entry.names)
-            .unwrap_or_default()
-    }
-
-    /// Keys dropped for space while `evidence` was being read.
-    pub(crate) fn dropped_for(&self, evidence: u32) -> u64 {
-        self.dropped.get(&evidence).copied().unwrap_or(0)
-    }
-
-    /// Keys still waiting, by the evidence that gave their first name.
-    pub(crate) fn waiting_by_evidence(&self) -> HashMap<u32, u64> {
-        let mut counts = HashMap::default();
-        for entry in self.entries.values() {
-            *counts.entry(entry.evidence).or_insert(0) += 1;
-        }
-        counts
-    }
-
-    fn drop_oldest(&mut self, evidence: u32) {
-        while let Some((sequence, key)) = self.order.pop_front() {
-            if self
-                .entries
-                .get(&key)
-                .is_some_and(|e| e.sequence == sequence)
-            {
-                self.entries.remove(&key);
-                *self.dropped.entry(evidence).or_insert(0) += 1;
-                return;
-            }
-        }
-    }
-
-    /// Forgets queue places of keys already taken once they outnumber the live keys.
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.capacity + 1024 {
-            let entries = &self.entries;
-            self.order.retain(|(sequence, key)| {
-                entries.get(key).is_some_and(|e| e.sequence == *sequence)
-            });
-        }
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
+    pub(super) name: String,
+    pub(super) kind: AppName,
 }
 
 /// Distinct names remembered per address (CDN addresses serve many names), as the capture engine.
@@ -247,7 +130,7 @@ impl DnsNames {
         responder: IpAddr,
         first_seen: Timestamp,
         transport: Transport,
-        app: Vec<PendingName>,
+        app: impl IntoIterator<Item = PendingName>,
     ) -> Vec<LearnedName> {
         let mut names: Vec<LearnedName> = Vec::new();
         let answers = self.by_address.get(&responder).into_iter().flatten();
@@ -291,28 +174,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pending_names_are_bounded_and_drop_the_oldest() {
-        let mut pending: PendingNames<u64> = PendingNames::new(3);
-        for key in 0..5u64 {
-            assert!(pending.add(&key, &format!("h{key}.example"), AppName::Tls, 7));
-        }
-        assert_eq!(pending.len(), 3);
-        assert_eq!(pending.dropped.get(&7), Some(&2));
-        assert!(pending.take(&0).is_empty());
-        assert!(pending.take(&1).is_empty());
-        assert_eq!(pending.take(&2).len(), 1);
-        // Taken keys do not count against the capacity, and the queue stays small.
-        for key in 100..10_000u64 {
-            pending.add(&key, "x.example", AppName::Quic, 7);
-            pending.take(&key);
-        }
-        assert!(pending.order.len() <= 2 * 3 + 1024 + 1);
-        assert_eq!(pending.dropped.get(&7), Some(&2));
-    }
-
-    #[test]
     fn tls_names_on_udp_are_quic_sni_and_http_authorities_lose_their_port() {
-        let mut pending: PendingNames<String> = PendingNames::new(8);
+        let mut pending: crate::logs::pending::PendingNames<String> =
+            crate::logs::pending::PendingNames::new(8);
         let uid = &"C1".to_string();
         pending.add(uid, "Example.COM.", AppName::Tls, 0);
         pending.add(uid, "example.com", AppName::Quic, 0);

@@ -45,6 +45,7 @@ pub(crate) mod address;
 mod answers;
 mod join;
 pub(crate) mod lines;
+mod pending;
 pub(crate) mod time;
 
 use crate::input::{EvidenceStream, MAX_KEPT_PROBLEMS, Problems};

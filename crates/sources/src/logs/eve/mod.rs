@@ -22,8 +22,9 @@ mod event;
 
 use super::address::parse_address;
 use super::answers::Answered;
-use super::join::{AppName, DnsNames, PendingNames};
+use super::join::{AppName, DnsNames};
 use super::lines::LinePosition;
+use super::pending::PendingNames;
 use super::time::iso8601;
 use super::{LogOptions, ReadOutcome, Reading, community_id_or_computed, first_line};
 use crate::capture::ObservationSink;

@@ -3,11 +3,12 @@
 //! record belongs to is its `_path` when written, else the fields it has (`conn_state`, `query`,
 //! `client_initial_dcid`, `server_name`, `method`…), else the file name.
 //!
-//! Every field is read loosely (a string, a number, a list or anything else) because the same key
-//! has different types in different logs (`version` is a string in ssl.log and a count in
-//! ssh.log): a record of a log ringfence does not read must never be a problem. Only the fields of
-//! a record's own log must have the right type.
+//! Every field is read loosely (a string, a number, a list or anything else: [`Loose`]) because
+//! the same key has different types in different logs (`version` is a string in ssl.log and a
+//! count in ssh.log): a record of a log ringfence does not read must never be a problem. Only the
+//! fields of a record's own log must have the right type.
 
+use super::loose::{Loose, LooseSeed, NestedId, NestedIdSeed, Owned};
 use super::record::{
     ConnRecord, DnsRecord, LogPath, Record, asks_for_addresses, flow_key, min_ttl, tcp_state,
     tls_kind, transport,
@@ -16,229 +17,248 @@ use crate::logs::address::parse_address;
 use crate::logs::join::AppName;
 use crate::logs::time::{decimal_seconds_nanos, float_seconds_nanos, iso8601};
 use ringfence_model::Transport;
-use serde::Deserialize;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
 
-/// A JSON value as far as ringfence cares.
-#[derive(Debug, Default)]
-enum Loose<'a> {
-    Text(Cow<'a, str>),
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
-    /// The strings and numbers of a list (nested lists and objects are skipped).
-    List(Vec<Loose<'a>>),
-    /// `null`, a boolean or an object.
-    #[default]
-    Other,
+/// The keys whose values ringfence reads, in the order of [`KEYS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Key {
+    Path,
+    Ts,
+    Uid,
+    OrigH,
+    OrigP,
+    RespH,
+    RespP,
+    Proto,
+    Duration,
+    OrigBytes,
+    RespBytes,
+    ConnState,
+    OrigPkts,
+    OrigIpBytes,
+    RespPkts,
+    RespIpBytes,
+    CommunityId,
+    Rtt,
+    Query,
+    Qtype,
+    QtypeName,
+    Answers,
+    Ttls,
+    ServerName,
+    Version,
+    Host,
+    Method,
+    Uri,
 }
 
-impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(LooseVisitor { nested: false })
+/// Each key's name in the JSON, in the order of [`Key`].
+const KEYS: [&str; 28] = [
+    "_path",
+    "ts",
+    "uid",
+    "id.orig_h",
+    "id.orig_p",
+    "id.resp_h",
+    "id.resp_p",
+    "proto",
+    "duration",
+    "orig_bytes",
+    "resp_bytes",
+    "conn_state",
+    "orig_pkts",
+    "orig_ip_bytes",
+    "resp_pkts",
+    "resp_ip_bytes",
+    "community_id",
+    "rtt",
+    "query",
+    "qtype",
+    "qtype_name",
+    "answers",
+    "TTLs",
+    "server_name",
+    "version",
+    "host",
+    "method",
+    "uri",
+];
+
+/// Keys whose presence (with a value other than `null`) marks a log, each a bit of
+/// `JsonRecord::markers`: quic.log's `client_initial_dcid` and `client_protocol`, http.log's
+/// `trans_depth` and `status_code`.
+const MARKERS: [&str; 4] = [
+    "client_initial_dcid",
+    "client_protocol",
+    "trans_depth",
+    "status_code",
+];
+const QUIC_MARKERS: u8 = 0b0011;
+const HTTP_MARKERS: u8 = 0b1100;
+
+/// What a key of a record is to ringfence.
+#[derive(Clone, Copy)]
+enum Field {
+    Value(Key),
+    /// The nested `"id"` object.
+    Id,
+    /// An index into [`MARKERS`].
+    Marker(usize),
+    Unknown,
+}
+
+impl Field {
+    fn of(name: &str) -> Field {
+        use Key::*;
+        let key = match name {
+            "_path" => Path,
+            "ts" => Ts,
+            "uid" => Uid,
+            "id.orig_h" => OrigH,
+            "id.orig_p" => OrigP,
+            "id.resp_h" => RespH,
+            "id.resp_p" => RespP,
+            "proto" => Proto,
+            "duration" => Duration,
+            "orig_bytes" => OrigBytes,
+            "resp_bytes" => RespBytes,
+            "conn_state" => ConnState,
+            "orig_pkts" => OrigPkts,
+            "orig_ip_bytes" => OrigIpBytes,
+            "resp_pkts" => RespPkts,
+            "resp_ip_bytes" => RespIpBytes,
+            "community_id" => CommunityId,
+            "rtt" => Rtt,
+            "query" => Query,
+            "qtype" => Qtype,
+            "qtype_name" => QtypeName,
+            "answers" => Answers,
+            "TTLs" => Ttls,
+            "server_name" => ServerName,
+            "version" => Version,
+            "host" => Host,
+            "method" => Method,
+            "uri" => Uri,
+            "id" => return Field::Id,
+            "client_initial_dcid" => return Field::Marker(0),
+            "client_protocol" => return Field::Marker(1),
+            "trans_depth" => return Field::Marker(2),
+            "status_code" => return Field::Marker(3),
+            _ => return Field::Unknown,
+        };
+        Field::Value(key)
+    }
+
+    /// The field's bit in the set of fields already read (for duplicates), and its name.
+    fn bit_and_name(self) -> Option<(u64, &'static str)> {
+        let (index, name) = match self {
+            Field::Value(key) => (key as usize, KEYS.get(key as usize)),
+            Field::Id => (KEYS.len(), Some(&"id")),
+            Field::Marker(i) => (KEYS.len() + 1 + i, MARKERS.get(i)),
+            Field::Unknown => return None,
+        };
+        Some((1u64 << index, name.copied().unwrap_or("?")))
     }
 }
 
-struct LooseVisitor {
-    /// Inside a list: lists and objects are not kept.
-    nested: bool,
+/// Reads a key as a [`Field`] (no copy, even when the key has escapes).
+struct FieldSeed;
+
+impl<'de> de::DeserializeSeed<'de> for FieldSeed {
+    type Value = Field;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Field, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
 }
 
-impl<'de> Visitor<'de> for LooseVisitor {
-    type Value = Loose<'de>;
+impl Visitor<'_> for FieldSeed {
+    type Value = Field;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
+        f.write_str("field identifier")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        Ok(Loose::Text(Cow::Borrowed(v)))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Loose::Text(Cow::Owned(v.to_owned())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Loose::Text(Cow::Owned(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Loose::Unsigned(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Loose::Signed(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Loose::Float(v))
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(Loose::Other)
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Loose::Other)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        if self.nested {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            return Ok(Loose::Other);
-        }
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(LooseSeed)? {
-            items.push(item);
-        }
-        Ok(Loose::List(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Loose::Other)
+    fn visit_str<E>(self, v: &str) -> Result<Field, E> {
+        Ok(Field::of(v))
     }
 }
 
-/// Reads a list element (no further nesting kept).
-struct LooseSeed;
-
-impl<'de> de::DeserializeSeed<'de> for LooseSeed {
-    type Value = Loose<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(LooseVisitor { nested: true })
-    }
-}
-
-/// A nested `"id": {"orig_h": …}` object (some exporters write it so; x509.log's `id` is a string).
-#[derive(Debug, Default)]
-struct NestedId<'a> {
-    orig_h: Loose<'a>,
-    orig_p: Loose<'a>,
-    resp_h: Loose<'a>,
-    resp_p: Loose<'a>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for NestedId<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NestedIdVisitor)
-    }
-}
-
-struct NestedIdVisitor;
-
-impl<'de> Visitor<'de> for NestedIdVisitor {
-    type Value = NestedId<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut id = NestedId::default();
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let slot = match &*key {
-                "orig_h" => &mut id.orig_h,
-                "orig_p" => &mut id.orig_p,
-                "resp_h" => &mut id.resp_h,
-                "resp_p" => &mut id.resp_p,
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                    continue;
-                }
-            };
-            *slot = map.next_value()?;
-        }
-        Ok(id)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(NestedId::default())
-    }
-    fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(NestedId::default())
-    }
-}
-
-/// The keys of every log ringfence reads; others are skipped unread.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
+/// The values of the keys of every log ringfence reads; others are skipped unread. Each key may
+/// appear once: a second one is an error, as serde's derived readers make it.
+#[derive(Default)]
 struct JsonRecord<'a> {
-    #[serde(rename = "_path", borrow)]
-    path: Loose<'a>,
-    #[serde(borrow)]
-    ts: Loose<'a>,
-    #[serde(borrow)]
-    uid: Loose<'a>,
-    #[serde(rename = "id.orig_h", borrow)]
-    orig_h: Loose<'a>,
-    #[serde(rename = "id.orig_p", borrow)]
-    orig_p: Loose<'a>,
-    #[serde(rename = "id.resp_h", borrow)]
-    resp_h: Loose<'a>,
-    #[serde(rename = "id.resp_p", borrow)]
-    resp_p: Loose<'a>,
-    #[serde(borrow)]
+    /// By [`Key`]; absent and `null` are both `Loose::Other`.
+    values: [Loose<'a>; KEYS.len()],
     id: NestedId<'a>,
-    #[serde(borrow)]
-    proto: Loose<'a>,
-    #[serde(borrow)]
-    duration: Loose<'a>,
-    #[serde(borrow)]
-    orig_bytes: Loose<'a>,
-    #[serde(borrow)]
-    resp_bytes: Loose<'a>,
-    #[serde(borrow)]
-    conn_state: Loose<'a>,
-    #[serde(borrow)]
-    orig_pkts: Loose<'a>,
-    #[serde(borrow)]
-    orig_ip_bytes: Loose<'a>,
-    #[serde(borrow)]
-    resp_pkts: Loose<'a>,
-    #[serde(borrow)]
-    resp_ip_bytes: Loose<'a>,
-    #[serde(borrow)]
-    community_id: Loose<'a>,
-    #[serde(borrow)]
-    rtt: Loose<'a>,
-    #[serde(borrow)]
-    query: Loose<'a>,
-    #[serde(borrow)]
-    qtype: Loose<'a>,
-    #[serde(borrow)]
-    qtype_name: Loose<'a>,
-    #[serde(borrow)]
-    answers: Loose<'a>,
-    #[serde(rename = "TTLs", borrow)]
-    ttls: Loose<'a>,
-    #[serde(borrow)]
-    server_name: Loose<'a>,
-    #[serde(borrow)]
-    version: Loose<'a>,
-    #[serde(borrow)]
-    host: Loose<'a>,
-    #[serde(borrow)]
-    method: Loose<'a>,
-    #[serde(borrow)]
-    uri: Loose<'a>,
-    /// Markers of quic.log.
-    client_initial_dcid: Option<IgnoredAny>,
-    client_protocol: Option<IgnoredAny>,
-    /// Markers of http.log.
-    trans_depth: Option<IgnoredAny>,
-    status_code: Option<IgnoredAny>,
+    /// Bits of [`MARKERS`] present.
+    markers: u8,
+    owned: Owned<'a>,
+}
+
+impl<'a> JsonRecord<'a> {
+    /// Reads a line into a record (filled in place: it is too large to move around cheaply).
+    fn read(&mut self, line: &'a str) -> Result<(), serde_json::Error> {
+        let mut deserializer = serde_json::Deserializer::from_str(line);
+        RecordSeed(self).deserialize(&mut deserializer)?;
+        // As `serde_json::from_str`: nothing but whitespace may follow.
+        deserializer.end()
+    }
+}
+
+struct RecordSeed<'r, 'a>(&'r mut JsonRecord<'a>);
+
+impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_struct("JsonRecord", &KEYS, self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("struct JsonRecord")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let record = self.0;
+        let mut seen = 0u64;
+        while let Some(field) = map.next_key_seed(FieldSeed)? {
+            if let Some((bit, name)) = field.bit_and_name() {
+                if seen & bit != 0 {
+                    return Err(de::Error::duplicate_field(name));
+                }
+                seen |= bit;
+            }
+            match field {
+                Field::Value(key) => {
+                    let value = map.next_value_seed(LooseSeed {
+                        owned: &mut record.owned,
+                        nested: false,
+                    })?;
+                    if let Some(slot) = record.values.get_mut(key as usize) {
+                        *slot = value;
+                    }
+                }
+                Field::Id => {
+                    record.id = map.next_value_seed(NestedIdSeed {
+                        owned: &mut record.owned,
+                    })?;
+                }
+                Field::Marker(i) => {
+                    if map.next_value::<Option<IgnoredAny>>()?.is_some() {
+                        record.markers |= 1 << i;
+                    }
+                }
+                Field::Unknown => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Reads one JSON line; `hint` is the log the file name suggests.
@@ -247,26 +267,23 @@ pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
     // (simdutf8: the same verdict as the standard library's check, several times faster).
     let line =
         simdutf8::basic::from_utf8(line).map_err(|_| "invalid JSON: not UTF-8".to_string())?;
-    let json: JsonRecord<'_> =
-        serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let mut json = JsonRecord::default();
+    json.read(line).map_err(|e| format!("invalid JSON: {e}"))?;
     match json.path_of(hint) {
         LogPath::Conn => json.conn(),
         LogPath::Dns => json.dns(),
         LogPath::Ssl => {
-            let kind = tls_kind(text(&json.version).map(str::as_bytes));
-            names(json.uid, [(json.server_name, kind)])
+            let kind = tls_kind(json.text(Key::Version).map(str::as_bytes));
+            json.names([(Some(Key::ServerName), kind)])
         }
-        LogPath::Quic => names(json.uid, [(json.server_name, AppName::Quic)]),
+        LogPath::Quic => json.names([(Some(Key::ServerName), AppName::Quic)]),
         LogPath::Http => {
-            let connect = text(&json.method) == Some("CONNECT");
-            let target = if connect { json.uri } else { Loose::Other };
-            names(
-                json.uid,
-                [
-                    (json.host, AppName::HttpHost),
-                    (target, AppName::HttpConnect),
-                ],
-            )
+            let connect = json.text(Key::Method) == Some("CONNECT");
+            let target = connect.then_some(Key::Uri);
+            json.names([
+                (Some(Key::Host), AppName::HttpHost),
+                (target, AppName::HttpConnect),
+            ])
         }
         LogPath::Other => Ok(Record::Other),
     }
@@ -275,98 +292,127 @@ pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
 /// The log a JSON line belongs to, from its `_path` or its keys (for sorting files before reading).
 pub(crate) fn path_of_line(line: &[u8], hint: LogPath) -> Option<LogPath> {
     let line = std::str::from_utf8(line).ok()?;
-    serde_json::from_str::<JsonRecord<'_>>(line)
-        .ok()
-        .map(|json| json.path_of(hint))
+    let mut json = JsonRecord::default();
+    json.read(line).ok()?;
+    Some(json.path_of(hint))
 }
 
 impl<'a> JsonRecord<'a> {
+    fn get(&self, key: Key) -> Loose<'a> {
+        self.values.get(key as usize).copied().unwrap_or_default()
+    }
+
+    fn has(&self, key: Key) -> bool {
+        !matches!(self.get(key), Loose::Other)
+    }
+
+    /// A key's non-empty string value.
+    fn text(&self, key: Key) -> Option<&str> {
+        self.owned.text(self.get(key))
+    }
+
+    /// A key's non-empty string value, taken out of the record.
+    fn take_text(&mut self, key: Key) -> Option<Cow<'a, str>> {
+        let value = self.get(key);
+        self.owned.take_text(value)
+    }
+
     fn path_of(&self, hint: LogPath) -> LogPath {
-        if let Some(path) = text(&self.path) {
+        if let Some(path) = self.text(Key::Path) {
             return LogPath::from_name(path.as_bytes());
         }
-        let has = |value: &Loose<'_>| !matches!(value, Loose::Other);
-        if has(&self.conn_state) || has(&self.orig_ip_bytes) || has(&self.resp_ip_bytes) {
+        if self.has(Key::ConnState) || self.has(Key::OrigIpBytes) || self.has(Key::RespIpBytes) {
             LogPath::Conn
-        } else if has(&self.query) || has(&self.qtype) || has(&self.answers) {
+        } else if self.has(Key::Query) || self.has(Key::Qtype) || self.has(Key::Answers) {
             LogPath::Dns
-        } else if self.client_initial_dcid.is_some() || self.client_protocol.is_some() {
+        } else if self.markers & QUIC_MARKERS != 0 {
             LogPath::Quic
-        } else if self.trans_depth.is_some() || self.status_code.is_some() || has(&self.method) {
+        } else if self.markers & HTTP_MARKERS != 0 || self.has(Key::Method) {
             LogPath::Http
-        } else if has(&self.server_name) {
+        } else if self.has(Key::ServerName) {
             LogPath::Ssl
         } else {
             hint
         }
     }
 
-    fn conn(self) -> Result<Record<'a>, String> {
-        let Some(proto) = text(&self.proto) else {
+    fn conn(mut self) -> Result<Record<'a>, String> {
+        let Some(proto) = self.text(Key::Proto) else {
             return Err("proto is missing".into());
         };
         let Some(transport) = transport(proto.as_bytes()) else {
             return Ok(Record::OtherTransport);
         };
-        let ts = seconds(&self.ts, "ts")?.ok_or("ts is missing")?;
+        let ts = self
+            .seconds(self.get(Key::Ts), "ts")?
+            .ok_or("ts is missing")?;
+        let id = self.id;
         let orig = (
-            address(either(&self.orig_h, &self.id.orig_h), "id.orig_h")?,
-            port(either(&self.orig_p, &self.id.orig_p), "id.orig_p")?,
+            self.address(either(self.get(Key::OrigH), id.orig_h), "id.orig_h")?,
+            self.port(either(self.get(Key::OrigP), id.orig_p), "id.orig_p")?,
         );
         let resp = (
-            address(either(&self.resp_h, &self.id.resp_h), "id.resp_h")?,
-            port(either(&self.resp_p, &self.id.resp_p), "id.resp_p")?,
+            self.address(either(self.get(Key::RespH), id.resp_h), "id.resp_h")?,
+            self.port(either(self.get(Key::RespP), id.resp_p), "id.resp_p")?,
         );
         let tcp_state = match transport {
-            Transport::Tcp => text(&self.conn_state).and_then(|s| tcp_state(s.as_bytes())),
+            Transport::Tcp => self
+                .text(Key::ConnState)
+                .and_then(|s| tcp_state(s.as_bytes())),
             Transport::Udp => None,
         };
         Ok(Record::Conn(ConnRecord {
             key: flow_key(transport, orig, resp),
             ts,
-            duration: seconds(&self.duration, "duration")?,
-            orig_pkts: count(&self.orig_pkts, "orig_pkts")?,
-            orig_ip_bytes: count(&self.orig_ip_bytes, "orig_ip_bytes")?,
-            orig_bytes: count(&self.orig_bytes, "orig_bytes")?,
-            resp_pkts: count(&self.resp_pkts, "resp_pkts")?,
-            resp_ip_bytes: count(&self.resp_ip_bytes, "resp_ip_bytes")?,
-            resp_bytes: count(&self.resp_bytes, "resp_bytes")?,
+            duration: self.seconds(self.get(Key::Duration), "duration")?,
+            orig_pkts: self.count(Key::OrigPkts)?,
+            orig_ip_bytes: self.count(Key::OrigIpBytes)?,
+            orig_bytes: self.count(Key::OrigBytes)?,
+            resp_pkts: self.count(Key::RespPkts)?,
+            resp_ip_bytes: self.count(Key::RespIpBytes)?,
+            resp_bytes: self.count(Key::RespBytes)?,
             tcp_state,
-            uid: owned_text(self.uid),
-            community_id: owned_text(self.community_id),
+            uid: self.take_text(Key::Uid),
+            community_id: self.take_text(Key::CommunityId),
         }))
     }
 
-    fn dns(self) -> Result<Record<'a>, String> {
-        let qtype = match &self.qtype {
-            Loose::Unsigned(code) => Some(*code),
+    fn dns(mut self) -> Result<Record<'a>, String> {
+        let qtype = match self.get(Key::Qtype) {
+            Loose::Unsigned(code) => Some(code),
             Loose::Other => None,
             _ => return Err("qtype is not a count".into()),
         };
-        let qtype_name = text(&self.qtype_name).map(str::as_bytes);
+        let qtype_name = self.text(Key::QtypeName).map(str::as_bytes);
         if !asks_for_addresses(qtype, qtype_name) {
             return Ok(Record::NoAnswer);
         }
-        let ts = seconds(&self.ts, "ts")?.ok_or("ts is missing")?;
-        let rtt = seconds(&self.rtt, "rtt")?.unwrap_or(0);
-        let ttls = match &self.ttls {
-            Loose::List(items) => items
+        let ts = self
+            .seconds(self.get(Key::Ts), "ts")?
+            .ok_or("ts is missing")?;
+        let rtt = self.seconds(self.get(Key::Rtt), "rtt")?.unwrap_or(0);
+        let ttls = match self.owned.list(self.get(Key::Ttls)) {
+            Some(items) => items
                 .iter()
-                .map(|t| seconds(t, "TTLs")?.ok_or_else(|| "a TTL is not a number".to_string()))
+                .map(|t| {
+                    self.seconds(*t, "TTLs")?
+                        .ok_or_else(|| "a TTL is not a number".to_string())
+                })
                 .collect::<Result<Vec<_>, _>>()?,
-            _ => Vec::new(),
+            None => Vec::new(),
         };
-        let Loose::List(items) = self.answers else {
+        let Some(items) = self.owned.list(self.get(Key::Answers)).map(<[_]>::to_vec) else {
             return Ok(Record::NoAnswer);
         };
-        let Some(query) = owned_text(self.query) else {
+        let Some(query) = self.take_text(Key::Query) else {
             return Ok(Record::NoAnswer);
         };
         let answers = items
             .into_iter()
-            .map(|item| match item {
-                Loose::Text(text) => Ok(text),
-                _ => Err("an answer is not a string".to_string()),
+            .map(|item| {
+                self.owned
+                    .take_string(item)
+                    .ok_or_else(|| "an answer is not a string".to_string())
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Record::Dns(DnsRecord {
@@ -376,81 +422,77 @@ impl<'a> JsonRecord<'a> {
             min_ttl: min_ttl(ttls.into_iter()),
         }))
     }
+
+    /// A record of names for the connection `uid` (borrowed from the line, not copied).
+    fn names<const N: usize>(
+        mut self,
+        wanted: [(Option<Key>, AppName); N],
+    ) -> Result<Record<'a>, String> {
+        let uid = self.take_text(Key::Uid).ok_or("uid is missing")?;
+        let names = wanted
+            .into_iter()
+            .filter_map(|(key, kind)| Some((self.take_text(key?)?, kind)))
+            .collect();
+        Ok(Record::Names { uid, names })
+    }
+
+    /// A time or interval: seconds as a number, or a string of decimal seconds or ISO 8601.
+    fn seconds(&self, value: Loose<'a>, name: &str) -> Result<Option<i64>, String> {
+        let nanos = match value {
+            Loose::Other => return Ok(None),
+            Loose::Float(secs) => float_seconds_nanos(secs),
+            Loose::Unsigned(secs) => i64::try_from(secs)
+                .ok()
+                .and_then(|s| s.checked_mul(1_000_000_000)),
+            Loose::Signed(secs) => secs.checked_mul(1_000_000_000),
+            Loose::Text(_) | Loose::Escaped(_) => {
+                let text = self.owned.text(value).unwrap_or_default().as_bytes();
+                decimal_seconds_nanos(text).or_else(|| iso8601(text).map(|t| t.nanos()))
+            }
+            Loose::List(_) => None,
+        };
+        nanos
+            .map(Some)
+            .ok_or_else(|| format!("{name} is not a time: {:?}", self.owned.shown(value)))
+    }
+
+    fn count(&self, key: Key) -> Result<u64, String> {
+        match self.get(key) {
+            Loose::Other => Ok(0),
+            Loose::Unsigned(n) => Ok(n),
+            value => Err(format!(
+                "{} is not a count: {:?}",
+                KEYS.get(key as usize).unwrap_or(&"?"),
+                self.owned.shown(value)
+            )),
+        }
+    }
+
+    fn port(&self, value: Loose<'a>, name: &str) -> Result<u16, String> {
+        match value {
+            Loose::Unsigned(n) => u16::try_from(n).ok(),
+            Loose::Text(_) | Loose::Escaped(_) => {
+                self.owned.text(value).unwrap_or_default().parse().ok()
+            }
+            _ => None,
+        }
+        .ok_or_else(|| format!("{name} is not a port: {:?}", self.owned.shown(value)))
+    }
+
+    fn address(&self, value: Loose<'a>, name: &str) -> Result<IpAddr, String> {
+        self.owned
+            .text(value)
+            .and_then(|t| parse_address(t.as_bytes()))
+            .ok_or_else(|| format!("{name} is not an address: {:?}", self.owned.shown(value)))
+    }
 }
 
-/// A record of names for the connection `uid` (borrowed from the line, not copied).
-fn names<'a>(
-    uid: Loose<'a>,
-    wanted: impl IntoIterator<Item = (Loose<'a>, AppName)>,
-) -> Result<Record<'a>, String> {
-    let uid = owned_text(uid).ok_or("uid is missing")?;
-    let names = wanted
-        .into_iter()
-        .filter_map(|(value, kind)| Some((owned_text(value)?, kind)))
-        .collect();
-    Ok(Record::Names { uid, names })
-}
-
-fn either<'v, 'a>(flat: &'v Loose<'a>, nested: &'v Loose<'a>) -> &'v Loose<'a> {
+/// The flat key's value, else the nested one's.
+fn either<'a>(flat: Loose<'a>, nested: Loose<'a>) -> Loose<'a> {
     match flat {
         Loose::Other => nested,
         _ => flat,
     }
-}
-
-fn text<'v>(value: &'v Loose<'_>) -> Option<&'v str> {
-    match value {
-        Loose::Text(text) if !text.is_empty() => Some(text),
-        _ => None,
-    }
-}
-
-fn owned_text(value: Loose<'_>) -> Option<Cow<'_, str>> {
-    match value {
-        Loose::Text(text) if !text.is_empty() => Some(text),
-        _ => None,
-    }
-}
-
-/// A time or interval: seconds as a number, or a string of decimal seconds or ISO 8601.
-fn seconds(value: &Loose<'_>, name: &str) -> Result<Option<i64>, String> {
-    let nanos = match value {
-        Loose::Other => return Ok(None),
-        Loose::Float(secs) => float_seconds_nanos(*secs),
-        Loose::Unsigned(secs) => i64::try_from(*secs)
-            .ok()
-            .and_then(|s| s.checked_mul(1_000_000_000)),
-        Loose::Signed(secs) => secs.checked_mul(1_000_000_000),
-        Loose::Text(text) => decimal_seconds_nanos(text.as_bytes())
-            .or_else(|| iso8601(text.as_bytes()).map(|t| t.nanos())),
-        Loose::List(_) => None,
-    };
-    nanos
-        .map(Some)
-        .ok_or_else(|| format!("{name} is not a time: {value:?}"))
-}
-
-fn count(value: &Loose<'_>, name: &str) -> Result<u64, String> {
-    match value {
-        Loose::Other => Ok(0),
-        Loose::Unsigned(n) => Ok(*n),
-        _ => Err(format!("{name} is not a count: {value:?}")),
-    }
-}
-
-fn port(value: &Loose<'_>, name: &str) -> Result<u16, String> {
-    match value {
-        Loose::Unsigned(n) => u16::try_from(*n).ok(),
-        Loose::Text(text) => text.parse().ok(),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{name} is not a port: {value:?}"))
-}
-
-fn address(value: &Loose<'_>, name: &str) -> Result<IpAddr, String> {
-    text(value)
-        .and_then(|t| parse_address(t.as_bytes()))
-        .ok_or_else(|| format!("{name} is not an address: {value:?}"))
 }
 
 #[cfg(test)]

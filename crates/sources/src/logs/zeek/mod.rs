@@ -21,13 +21,15 @@
 //! files. [`read`] reads one file alone: names join only connections later in the same file.
 
 mod json;
+mod loose;
 mod record;
 mod tsv;
 mod uid;
 
 use super::answers::Answered;
-use super::join::{DnsNames, PendingNames};
+use super::join::DnsNames;
 use super::lines::LinePosition;
+use super::pending::PendingNames;
 use super::{LogOptions, ReadOutcome, Reading, community_id_or_computed, first_line};
 use crate::capture::ObservationSink;
 use crate::input::EvidenceStream;
