@@ -1,8 +1,8 @@
 //! Log readers end to end in memory (digest, line splitting, parsing, joining, observations):
 //! Zeek TSV and Zeek JSON logs (conn, dns and ssl logs read as a set) and Suricata EVE JSON (flow,
 //! dns, tls and http events), each about 32 MB, generated here from templates with a fixed seed.
-//! Measured in CPU time of the benchmark thread (`cpu_time.rs`) and reported in MB of input per
-//! second per core: `cargo bench -p ringfence-sources --bench logs -- --measurement-time 5
+//! Measured in CPU time of the benchmark process (`cpu_time.rs`: the digest thread counts) and
+//! reported in MB of input per second per core: `cargo bench -p ringfence-sources --bench logs -- --measurement-time 5
 //! --warm-up-time 1`. `digest_only` reads the EVE input with no parsing (buffering and SHA-256
 //! only): the floor under every reader.
 
@@ -11,7 +11,7 @@ mod cpu_time;
 #[path = "logs_input.rs"]
 mod logs_input;
 
-use cpu_time::ThreadCpuTime;
+use cpu_time::ProcessCpuTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use logs_input::{Count, eve_json, zeek_json, zeek_tsv};
 use ringfence_model::EvidenceKind;
@@ -25,7 +25,7 @@ fn stream(label: &str, bytes: &'static [u8]) -> EvidenceStream {
     EvidenceStream::from_reader(label, Box::new(Cursor::new(bytes))).expect("in-memory stream")
 }
 
-fn logs(c: &mut Criterion<ThreadCpuTime>) {
+fn logs(c: &mut Criterion<ProcessCpuTime>) {
     let mut group = c.benchmark_group("logs");
     group.sample_size(10);
     for (name, files) in [("zeek_tsv", zeek_tsv()), ("zeek_json", zeek_json())] {
@@ -72,7 +72,7 @@ fn logs(c: &mut Criterion<ThreadCpuTime>) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().with_measurement(ThreadCpuTime);
+    config = Criterion::default().with_measurement(ProcessCpuTime);
     targets = logs
 }
 criterion_main!(benches);
