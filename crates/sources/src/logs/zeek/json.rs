@@ -8,6 +8,7 @@
 //! count in ssh.log): a record of a log ringfence does not read must never be a problem. Only the
 //! fields of a record's own log must have the right type.
 
+use super::field::{LogField, NAMES};
 use super::loose::{Loose, LooseSeed, NestedId, NestedIdSeed, Owned};
 use super::record::{
     ConnRecord, DnsRecord, LogPath, Record, asks_for_addresses, flow_key, min_ttl, tcp_state,
@@ -21,71 +22,6 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use std::borrow::Cow;
 use std::fmt;
 use std::net::IpAddr;
-
-/// The keys whose values ringfence reads, in the order of [`KEYS`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
-    Path,
-    Ts,
-    Uid,
-    OrigH,
-    OrigP,
-    RespH,
-    RespP,
-    Proto,
-    Duration,
-    OrigBytes,
-    RespBytes,
-    ConnState,
-    OrigPkts,
-    OrigIpBytes,
-    RespPkts,
-    RespIpBytes,
-    CommunityId,
-    Rtt,
-    Query,
-    Qtype,
-    QtypeName,
-    Answers,
-    Ttls,
-    ServerName,
-    Version,
-    Host,
-    Method,
-    Uri,
-}
-
-/// Each key's name in the JSON, in the order of [`Key`].
-const KEYS: [&str; 28] = [
-    "_path",
-    "ts",
-    "uid",
-    "id.orig_h",
-    "id.orig_p",
-    "id.resp_h",
-    "id.resp_p",
-    "proto",
-    "duration",
-    "orig_bytes",
-    "resp_bytes",
-    "conn_state",
-    "orig_pkts",
-    "orig_ip_bytes",
-    "resp_pkts",
-    "resp_ip_bytes",
-    "community_id",
-    "rtt",
-    "query",
-    "qtype",
-    "qtype_name",
-    "answers",
-    "TTLs",
-    "server_name",
-    "version",
-    "host",
-    "method",
-    "uri",
-];
 
 /// Keys whose presence (with a value other than `null`) marks a log, each a bit of
 /// `JsonRecord::markers`: quic.log's `client_initial_dcid` and `client_protocol`, http.log's
@@ -102,7 +38,7 @@ const HTTP_MARKERS: u8 = 0b1100;
 /// What a key of a record is to ringfence.
 #[derive(Clone, Copy)]
 enum Field {
-    Value(Key),
+    Value(LogField),
     /// The nested `"id"` object.
     Id,
     /// An index into [`MARKERS`].
@@ -112,52 +48,25 @@ enum Field {
 
 impl Field {
     fn of(name: &str) -> Field {
-        use Key::*;
-        let key = match name {
-            "_path" => Path,
-            "ts" => Ts,
-            "uid" => Uid,
-            "id.orig_h" => OrigH,
-            "id.orig_p" => OrigP,
-            "id.resp_h" => RespH,
-            "id.resp_p" => RespP,
-            "proto" => Proto,
-            "duration" => Duration,
-            "orig_bytes" => OrigBytes,
-            "resp_bytes" => RespBytes,
-            "conn_state" => ConnState,
-            "orig_pkts" => OrigPkts,
-            "orig_ip_bytes" => OrigIpBytes,
-            "resp_pkts" => RespPkts,
-            "resp_ip_bytes" => RespIpBytes,
-            "community_id" => CommunityId,
-            "rtt" => Rtt,
-            "query" => Query,
-            "qtype" => Qtype,
-            "qtype_name" => QtypeName,
-            "answers" => Answers,
-            "TTLs" => Ttls,
-            "server_name" => ServerName,
-            "version" => Version,
-            "host" => Host,
-            "method" => Method,
-            "uri" => Uri,
-            "id" => return Field::Id,
-            "client_initial_dcid" => return Field::Marker(0),
-            "client_protocol" => return Field::Marker(1),
-            "trans_depth" => return Field::Marker(2),
-            "status_code" => return Field::Marker(3),
-            _ => return Field::Unknown,
-        };
-        Field::Value(key)
+        if let Some(key) = LogField::of(name.as_bytes()) {
+            return Field::Value(key);
+        }
+        match name {
+            "id" => Field::Id,
+            "client_initial_dcid" => Field::Marker(0),
+            "client_protocol" => Field::Marker(1),
+            "trans_depth" => Field::Marker(2),
+            "status_code" => Field::Marker(3),
+            _ => Field::Unknown,
+        }
     }
 
     /// The field's bit in the set of fields already read (for duplicates), and its name.
     fn bit_and_name(self) -> Option<(u64, &'static str)> {
         let (index, name) = match self {
-            Field::Value(key) => (key as usize, KEYS.get(key as usize)),
-            Field::Id => (KEYS.len(), Some(&"id")),
-            Field::Marker(i) => (KEYS.len() + 1 + i, MARKERS.get(i)),
+            Field::Value(key) => (key as usize, NAMES.get(key as usize)),
+            Field::Id => (NAMES.len(), Some(&"id")),
+            Field::Marker(i) => (NAMES.len() + 1 + i, MARKERS.get(i)),
             Field::Unknown => return None,
         };
         Some((1u64 << index, name.copied().unwrap_or("?")))
@@ -189,8 +98,8 @@ impl Visitor<'_> for FieldSeed {
 /// appear once: a second one is an error, as serde's derived readers make it.
 #[derive(Default)]
 struct JsonRecord<'a> {
-    /// By [`Key`]; absent and `null` are both `Loose::Other`.
-    values: [Loose<'a>; KEYS.len()],
+    /// By [`LogField`]; absent and `null` are both `Loose::Other`.
+    values: [Loose<'a>; NAMES.len()],
     id: NestedId<'a>,
     /// Bits of [`MARKERS`] present.
     markers: u8,
@@ -212,7 +121,7 @@ struct RecordSeed<'r, 'a>(&'r mut JsonRecord<'a>);
 impl<'de> DeserializeSeed<'de> for RecordSeed<'_, 'de> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_struct("JsonRecord", &KEYS, self)
+        deserializer.deserialize_struct("JsonRecord", &NAMES, self)
     }
 }
 
@@ -273,15 +182,15 @@ pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
         LogPath::Conn => json.conn(),
         LogPath::Dns => json.dns(),
         LogPath::Ssl => {
-            let kind = tls_kind(json.text(Key::Version).map(str::as_bytes));
-            json.names([(Some(Key::ServerName), kind)])
+            let kind = tls_kind(json.text(LogField::Version).map(str::as_bytes));
+            json.names([(Some(LogField::ServerName), kind)])
         }
-        LogPath::Quic => json.names([(Some(Key::ServerName), AppName::Quic)]),
+        LogPath::Quic => json.names([(Some(LogField::ServerName), AppName::Quic)]),
         LogPath::Http => {
-            let connect = json.text(Key::Method) == Some("CONNECT");
-            let target = connect.then_some(Key::Uri);
+            let connect = json.text(LogField::Method) == Some("CONNECT");
+            let target = connect.then_some(LogField::Uri);
             json.names([
-                (Some(Key::Host), AppName::HttpHost),
+                (Some(LogField::Host), AppName::HttpHost),
                 (target, AppName::HttpConnect),
             ])
         }
@@ -298,38 +207,44 @@ pub(crate) fn path_of_line(line: &[u8], hint: LogPath) -> Option<LogPath> {
 }
 
 impl<'a> JsonRecord<'a> {
-    fn get(&self, key: Key) -> Loose<'a> {
+    fn get(&self, key: LogField) -> Loose<'a> {
         self.values.get(key as usize).copied().unwrap_or_default()
     }
 
-    fn has(&self, key: Key) -> bool {
+    fn has(&self, key: LogField) -> bool {
         !matches!(self.get(key), Loose::Other)
     }
 
     /// A key's non-empty string value.
-    fn text(&self, key: Key) -> Option<&str> {
+    fn text(&self, key: LogField) -> Option<&str> {
         self.owned.text(self.get(key))
     }
 
     /// A key's non-empty string value, taken out of the record.
-    fn take_text(&mut self, key: Key) -> Option<Cow<'a, str>> {
+    fn take_text(&mut self, key: LogField) -> Option<Cow<'a, str>> {
         let value = self.get(key);
         self.owned.take_text(value)
     }
 
     fn path_of(&self, hint: LogPath) -> LogPath {
-        if let Some(path) = self.text(Key::Path) {
+        if let Some(path) = self.text(LogField::Path) {
             return LogPath::from_name(path.as_bytes());
         }
-        if self.has(Key::ConnState) || self.has(Key::OrigIpBytes) || self.has(Key::RespIpBytes) {
+        if self.has(LogField::ConnState)
+            || self.has(LogField::OrigIpBytes)
+            || self.has(LogField::RespIpBytes)
+        {
             LogPath::Conn
-        } else if self.has(Key::Query) || self.has(Key::Qtype) || self.has(Key::Answers) {
+        } else if self.has(LogField::Query)
+            || self.has(LogField::Qtype)
+            || self.has(LogField::Answers)
+        {
             LogPath::Dns
         } else if self.markers & QUIC_MARKERS != 0 {
             LogPath::Quic
-        } else if self.markers & HTTP_MARKERS != 0 || self.has(Key::Method) {
+        } else if self.markers & HTTP_MARKERS != 0 || self.has(LogField::Method) {
             LogPath::Http
-        } else if self.has(Key::ServerName) {
+        } else if self.has(LogField::ServerName) {
             LogPath::Ssl
         } else {
             hint
@@ -337,61 +252,61 @@ impl<'a> JsonRecord<'a> {
     }
 
     fn conn(mut self) -> Result<Record<'a>, String> {
-        let Some(proto) = self.text(Key::Proto) else {
+        let Some(proto) = self.text(LogField::Proto) else {
             return Err("proto is missing".into());
         };
         let Some(transport) = transport(proto.as_bytes()) else {
             return Ok(Record::OtherTransport);
         };
         let ts = self
-            .seconds(self.get(Key::Ts), "ts")?
+            .seconds(self.get(LogField::Ts), "ts")?
             .ok_or("ts is missing")?;
         let id = self.id;
         let orig = (
-            self.address(either(self.get(Key::OrigH), id.orig_h), "id.orig_h")?,
-            self.port(either(self.get(Key::OrigP), id.orig_p), "id.orig_p")?,
+            self.address(either(self.get(LogField::OrigH), id.orig_h), "id.orig_h")?,
+            self.port(either(self.get(LogField::OrigP), id.orig_p), "id.orig_p")?,
         );
         let resp = (
-            self.address(either(self.get(Key::RespH), id.resp_h), "id.resp_h")?,
-            self.port(either(self.get(Key::RespP), id.resp_p), "id.resp_p")?,
+            self.address(either(self.get(LogField::RespH), id.resp_h), "id.resp_h")?,
+            self.port(either(self.get(LogField::RespP), id.resp_p), "id.resp_p")?,
         );
         let tcp_state = match transport {
             Transport::Tcp => self
-                .text(Key::ConnState)
+                .text(LogField::ConnState)
                 .and_then(|s| tcp_state(s.as_bytes())),
             Transport::Udp => None,
         };
         Ok(Record::Conn(ConnRecord {
             key: flow_key(transport, orig, resp),
             ts,
-            duration: self.seconds(self.get(Key::Duration), "duration")?,
-            orig_pkts: self.count(Key::OrigPkts)?,
-            orig_ip_bytes: self.count(Key::OrigIpBytes)?,
-            orig_bytes: self.count(Key::OrigBytes)?,
-            resp_pkts: self.count(Key::RespPkts)?,
-            resp_ip_bytes: self.count(Key::RespIpBytes)?,
-            resp_bytes: self.count(Key::RespBytes)?,
+            duration: self.seconds(self.get(LogField::Duration), "duration")?,
+            orig_pkts: self.count(LogField::OrigPkts)?,
+            orig_ip_bytes: self.count(LogField::OrigIpBytes)?,
+            orig_bytes: self.count(LogField::OrigBytes)?,
+            resp_pkts: self.count(LogField::RespPkts)?,
+            resp_ip_bytes: self.count(LogField::RespIpBytes)?,
+            resp_bytes: self.count(LogField::RespBytes)?,
             tcp_state,
-            uid: self.take_text(Key::Uid),
-            community_id: self.take_text(Key::CommunityId),
+            uid: self.take_text(LogField::Uid),
+            community_id: self.take_text(LogField::CommunityId),
         }))
     }
 
     fn dns(mut self) -> Result<Record<'a>, String> {
-        let qtype = match self.get(Key::Qtype) {
+        let qtype = match self.get(LogField::Qtype) {
             Loose::Unsigned(code) => Some(code),
             Loose::Other => None,
             _ => return Err("qtype is not a count".into()),
         };
-        let qtype_name = self.text(Key::QtypeName).map(str::as_bytes);
+        let qtype_name = self.text(LogField::QtypeName).map(str::as_bytes);
         if !asks_for_addresses(qtype, qtype_name) {
             return Ok(Record::NoAnswer);
         }
         let ts = self
-            .seconds(self.get(Key::Ts), "ts")?
+            .seconds(self.get(LogField::Ts), "ts")?
             .ok_or("ts is missing")?;
-        let rtt = self.seconds(self.get(Key::Rtt), "rtt")?.unwrap_or(0);
-        let ttls = match self.owned.list(self.get(Key::Ttls)) {
+        let rtt = self.seconds(self.get(LogField::Rtt), "rtt")?.unwrap_or(0);
+        let ttls = match self.owned.list(self.get(LogField::Ttls)) {
             Some(items) => items
                 .iter()
                 .map(|t| {
@@ -401,10 +316,14 @@ impl<'a> JsonRecord<'a> {
                 .collect::<Result<Vec<_>, _>>()?,
             None => Vec::new(),
         };
-        let Some(items) = self.owned.list(self.get(Key::Answers)).map(<[_]>::to_vec) else {
+        let Some(items) = self
+            .owned
+            .list(self.get(LogField::Answers))
+            .map(<[_]>::to_vec)
+        else {
             return Ok(Record::NoAnswer);
         };
-        let Some(query) = self.take_text(Key::Query) else {
+        let Some(query) = self.take_text(LogField::Query) else {
             return Ok(Record::NoAnswer);
         };
         let answers = items
@@ -426,9 +345,9 @@ impl<'a> JsonRecord<'a> {
     /// A record of names for the connection `uid` (borrowed from the line, not copied).
     fn names<const N: usize>(
         mut self,
-        wanted: [(Option<Key>, AppName); N],
+        wanted: [(Option<LogField>, AppName); N],
     ) -> Result<Record<'a>, String> {
-        let uid = self.take_text(Key::Uid).ok_or("uid is missing")?;
+        let uid = self.take_text(LogField::Uid).ok_or("uid is missing")?;
         let names = wanted
             .into_iter()
             .filter_map(|(key, kind)| Some((self.take_text(key?)?, kind)))
@@ -456,13 +375,13 @@ impl<'a> JsonRecord<'a> {
             .ok_or_else(|| format!("{name} is not a time: {:?}", self.owned.shown(value)))
     }
 
-    fn count(&self, key: Key) -> Result<u64, String> {
+    fn count(&self, key: LogField) -> Result<u64, String> {
         match self.get(key) {
             Loose::Other => Ok(0),
             Loose::Unsigned(n) => Ok(n),
             value => Err(format!(
                 "{} is not a count: {:?}",
-                KEYS.get(key as usize).unwrap_or(&"?"),
+                NAMES.get(key as usize).unwrap_or(&"?"),
                 self.owned.shown(value)
             )),
         }

@@ -20,6 +20,7 @@
 //! the conn logs, keeping the names waiting for their connection in one bounded table across the
 //! files. [`read`] reads one file alone: names join only connections later in the same file.
 
+mod field;
 mod json;
 mod loose;
 mod record;

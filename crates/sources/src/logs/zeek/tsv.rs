@@ -8,6 +8,7 @@
 //! those escapes except for printable characters (a `,` inside a set element), which is how the
 //! capture engine writes untrusted names too.
 
+use super::field::{LogField, NAMES};
 use super::record::{
     ConnRecord, DnsRecord, LogPath, Record, asks_for_addresses, flow_key, min_ttl, tcp_state,
     tls_kind, transport,
@@ -19,98 +20,26 @@ use ringfence_model::Transport;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// The fields ringfence reads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Ts,
-    Uid,
-    OrigH,
-    OrigP,
-    RespH,
-    RespP,
-    Proto,
-    Duration,
-    OrigBytes,
-    RespBytes,
-    ConnState,
-    OrigPkts,
-    OrigIpBytes,
-    RespPkts,
-    RespIpBytes,
-    CommunityId,
-    Rtt,
-    Query,
-    Qtype,
-    QtypeName,
-    Answers,
-    Ttls,
-    ServerName,
-    Version,
-    Host,
-    Method,
-    Uri,
-}
-
-/// Each field's name in `#fields`, in the order of [`Slot`].
-const FIELDS: [(&str, Slot); 27] = [
-    ("ts", Slot::Ts),
-    ("uid", Slot::Uid),
-    ("id.orig_h", Slot::OrigH),
-    ("id.orig_p", Slot::OrigP),
-    ("id.resp_h", Slot::RespH),
-    ("id.resp_p", Slot::RespP),
-    ("proto", Slot::Proto),
-    ("duration", Slot::Duration),
-    ("orig_bytes", Slot::OrigBytes),
-    ("resp_bytes", Slot::RespBytes),
-    ("conn_state", Slot::ConnState),
-    ("orig_pkts", Slot::OrigPkts),
-    ("orig_ip_bytes", Slot::OrigIpBytes),
-    ("resp_pkts", Slot::RespPkts),
-    ("resp_ip_bytes", Slot::RespIpBytes),
-    ("community_id", Slot::CommunityId),
-    ("rtt", Slot::Rtt),
-    ("query", Slot::Query),
-    ("qtype", Slot::Qtype),
-    ("qtype_name", Slot::QtypeName),
-    ("answers", Slot::Answers),
-    ("TTLs", Slot::Ttls),
-    ("server_name", Slot::ServerName),
-    ("version", Slot::Version),
-    ("host", Slot::Host),
-    ("method", Slot::Method),
-    ("uri", Slot::Uri),
-];
-
-impl Slot {
-    fn name(self) -> &'static str {
-        FIELDS
-            .iter()
-            .find(|(_, slot)| *slot == self)
-            .map_or("?", |(name, _)| name)
-    }
-}
-
 /// Fields without which a log's records cannot be read.
-fn required(path: LogPath) -> &'static [Slot] {
+fn required(path: LogPath) -> &'static [LogField] {
     match path {
         LogPath::Conn => &[
-            Slot::Ts,
-            Slot::OrigH,
-            Slot::OrigP,
-            Slot::RespH,
-            Slot::RespP,
-            Slot::Proto,
+            LogField::Ts,
+            LogField::OrigH,
+            LogField::OrigP,
+            LogField::RespH,
+            LogField::RespP,
+            LogField::Proto,
         ],
-        LogPath::Dns => &[Slot::Ts, Slot::Query, Slot::Answers],
-        LogPath::Ssl | LogPath::Quic => &[Slot::Uid, Slot::ServerName],
-        LogPath::Http => &[Slot::Uid, Slot::Host],
+        LogPath::Dns => &[LogField::Ts, LogField::Query, LogField::Answers],
+        LogPath::Ssl | LogPath::Quic => &[LogField::Uid, LogField::ServerName],
+        LogPath::Http => &[LogField::Uid, LogField::Host],
         LogPath::Other => &[],
     }
 }
 
 /// The values of one line, by slot.
-type Values<'a> = [Option<&'a [u8]>; FIELDS.len()];
+type Values<'a> = [Option<&'a [u8]>; NAMES.len()];
 
 /// What a line was.
 pub(crate) enum TsvLine<'a> {
@@ -128,7 +57,7 @@ pub(crate) struct TsvState {
     path: Option<LogPath>,
     /// For each column of `#fields`, the slot it fills (`None` when not read); `None` before the
     /// first `#fields`.
-    columns: Option<Vec<Option<Slot>>>,
+    columns: Option<Vec<Option<LogField>>>,
     /// The log the file name suggests, for a block without `#path`.
     path_hint: LogPath,
 }
@@ -162,7 +91,7 @@ impl TsvState {
         let Some(columns) = &self.columns else {
             return Err("a record before any #fields header".into());
         };
-        let mut values: Values<'a> = [None; FIELDS.len()];
+        let mut values: Values<'a> = [None; NAMES.len()];
         let mut count = 0usize;
         let mut keep = |field: &'a [u8]| {
             if let Some(Some(slot)) = columns.get(count)
@@ -251,15 +180,8 @@ impl TsvState {
 }
 
 /// For each column of a `#fields` line, the slot it fills.
-fn columns_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Vec<Option<Slot>> {
-    names
-        .map(|name| {
-            FIELDS
-                .iter()
-                .find(|(known, _)| known.as_bytes() == name)
-                .map(|(_, slot)| *slot)
-        })
-        .collect()
+fn columns_of<'a>(names: impl Iterator<Item = &'a [u8]>) -> Vec<Option<LogField>> {
+    names.map(LogField::of).collect()
 }
 
 /// The values of one record with the header that explains them.
@@ -274,15 +196,15 @@ impl<'a> Parsed<'_, 'a> {
             LogPath::Conn => self.conn(),
             LogPath::Dns => self.dns(),
             LogPath::Ssl => {
-                let kind = tls_kind(self.get(Slot::Version));
-                self.names(&[(Slot::ServerName, kind)])
+                let kind = tls_kind(self.get(LogField::Version));
+                self.names(&[(LogField::ServerName, kind)])
             }
-            LogPath::Quic => self.names(&[(Slot::ServerName, AppName::Quic)]),
+            LogPath::Quic => self.names(&[(LogField::ServerName, AppName::Quic)]),
             LogPath::Http => {
-                let connect = self.get(Slot::Method) == Some(b"CONNECT");
-                let mut wanted = vec![(Slot::Host, AppName::HttpHost)];
+                let connect = self.get(LogField::Method) == Some(b"CONNECT");
+                let mut wanted = vec![(LogField::Host, AppName::HttpHost)];
                 if connect {
-                    wanted.push((Slot::Uri, AppName::HttpConnect));
+                    wanted.push((LogField::Uri, AppName::HttpConnect));
                 }
                 self.names(&wanted)
             }
@@ -290,62 +212,63 @@ impl<'a> Parsed<'_, 'a> {
         }
     }
 
-    fn get(&self, slot: Slot) -> Option<&'a [u8]> {
+    fn get(&self, slot: LogField) -> Option<&'a [u8]> {
         self.values.get(slot as usize).copied().flatten()
     }
 
-    fn required(&self, slot: Slot) -> Result<&'a [u8], String> {
+    fn required(&self, slot: LogField) -> Result<&'a [u8], String> {
         self.get(slot)
             .ok_or_else(|| format!("{} is unset", slot.name()))
     }
 
     fn conn(&self) -> Result<Record<'a>, String> {
-        let Some(transport) = transport(self.required(Slot::Proto)?) else {
+        let Some(transport) = transport(self.required(LogField::Proto)?) else {
             return Ok(Record::OtherTransport);
         };
-        let ts = self.seconds(Slot::Ts)?.ok_or("ts is unset")?;
-        let orig = (self.address(Slot::OrigH)?, self.port(Slot::OrigP)?);
-        let resp = (self.address(Slot::RespH)?, self.port(Slot::RespP)?);
+        let ts = self.seconds(LogField::Ts)?.ok_or("ts is unset")?;
+        let orig = (self.address(LogField::OrigH)?, self.port(LogField::OrigP)?);
+        let resp = (self.address(LogField::RespH)?, self.port(LogField::RespP)?);
         let tcp_state = match transport {
-            Transport::Tcp => self.get(Slot::ConnState).and_then(tcp_state),
+            Transport::Tcp => self.get(LogField::ConnState).and_then(tcp_state),
             Transport::Udp => None,
         };
         Ok(Record::Conn(ConnRecord {
-            uid: self.text(Slot::Uid)?,
+            uid: self.text(LogField::Uid)?,
             key: flow_key(transport, orig, resp),
             ts,
-            duration: self.seconds(Slot::Duration)?,
-            orig_pkts: self.count(Slot::OrigPkts)?,
-            orig_ip_bytes: self.count(Slot::OrigIpBytes)?,
-            orig_bytes: self.count(Slot::OrigBytes)?,
-            resp_pkts: self.count(Slot::RespPkts)?,
-            resp_ip_bytes: self.count(Slot::RespIpBytes)?,
-            resp_bytes: self.count(Slot::RespBytes)?,
+            duration: self.seconds(LogField::Duration)?,
+            orig_pkts: self.count(LogField::OrigPkts)?,
+            orig_ip_bytes: self.count(LogField::OrigIpBytes)?,
+            orig_bytes: self.count(LogField::OrigBytes)?,
+            resp_pkts: self.count(LogField::RespPkts)?,
+            resp_ip_bytes: self.count(LogField::RespIpBytes)?,
+            resp_bytes: self.count(LogField::RespBytes)?,
             tcp_state,
-            community_id: self.text(Slot::CommunityId)?,
+            community_id: self.text(LogField::CommunityId)?,
         }))
     }
 
     fn dns(&self) -> Result<Record<'a>, String> {
-        let qtype = match self.get(Slot::Qtype) {
+        let qtype = match self.get(LogField::Qtype) {
             Some(code) => Some(parse_count(code).ok_or("qtype is not a number")?),
             None => None,
         };
-        if !asks_for_addresses(qtype, self.get(Slot::QtypeName)) {
+        if !asks_for_addresses(qtype, self.get(LogField::QtypeName)) {
             return Ok(Record::NoAnswer);
         }
-        let (Some(query), Some(answers)) = (self.text(Slot::Query)?, self.get(Slot::Answers))
+        let (Some(query), Some(answers)) =
+            (self.text(LogField::Query)?, self.get(LogField::Answers))
         else {
             return Ok(Record::NoAnswer);
         };
-        let ts = self.seconds(Slot::Ts)?.ok_or("ts is unset")?;
-        let rtt = self.seconds(Slot::Rtt)?.unwrap_or(0);
+        let ts = self.seconds(LogField::Ts)?.ok_or("ts is unset")?;
+        let rtt = self.seconds(LogField::Rtt)?.unwrap_or(0);
         let answers = self
             .elements(answers)
             .map(text_of)
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| format!("answers: {e}"))?;
-        let ttls = match self.get(Slot::Ttls) {
+        let ttls = match self.get(LogField::Ttls) {
             Some(list) => self
                 .elements(list)
                 .map(|t| decimal_seconds_nanos(t).ok_or("a TTL is not a number"))
@@ -360,8 +283,8 @@ impl<'a> Parsed<'_, 'a> {
         }))
     }
 
-    fn names(&self, wanted: &[(Slot, AppName)]) -> Result<Record<'a>, String> {
-        let uid = self.text(Slot::Uid)?.ok_or("uid is unset")?;
+    fn names(&self, wanted: &[(LogField, AppName)]) -> Result<Record<'a>, String> {
+        let uid = self.text(LogField::Uid)?.ok_or("uid is unset")?;
         let mut names = Vec::new();
         for (slot, kind) in wanted {
             if let Some(name) = self.text(*slot)? {
@@ -381,7 +304,7 @@ impl<'a> Parsed<'_, 'a> {
         }
     }
 
-    fn text(&self, slot: Slot) -> Result<Option<Cow<'a, str>>, String> {
+    fn text(&self, slot: LogField) -> Result<Option<Cow<'a, str>>, String> {
         match self.get(slot) {
             None => Ok(None),
             Some(value) if value == self.state.empty_field.as_slice() => Ok(None),
@@ -391,7 +314,7 @@ impl<'a> Parsed<'_, 'a> {
         }
     }
 
-    fn seconds(&self, slot: Slot) -> Result<Option<i64>, String> {
+    fn seconds(&self, slot: LogField) -> Result<Option<i64>, String> {
         match self.get(slot) {
             None => Ok(None),
             Some(value) => decimal_seconds_nanos(value).map(Some).ok_or_else(|| {
@@ -400,7 +323,7 @@ impl<'a> Parsed<'_, 'a> {
         }
     }
 
-    fn count(&self, slot: Slot) -> Result<u64, String> {
+    fn count(&self, slot: LogField) -> Result<u64, String> {
         match self.get(slot) {
             None => Ok(0),
             Some(value) => parse_count(value)
@@ -408,14 +331,14 @@ impl<'a> Parsed<'_, 'a> {
         }
     }
 
-    fn port(&self, slot: Slot) -> Result<u16, String> {
+    fn port(&self, slot: LogField) -> Result<u16, String> {
         let value = self.required(slot)?;
         parse_count(value)
             .and_then(|n| u16::try_from(n).ok())
             .ok_or_else(|| format!("{} is not a port: {}", slot.name(), shown(value)))
     }
 
-    fn address(&self, slot: Slot) -> Result<IpAddr, String> {
+    fn address(&self, slot: LogField) -> Result<IpAddr, String> {
         let value = self.required(slot)?;
         parse_address(value)
             .ok_or_else(|| format!("{} is not an address: {}", slot.name(), shown(value)))
