@@ -13,11 +13,10 @@ use crate::netflow;
 use crate::sysmon;
 use flate2::bufread::MultiGzDecoder;
 use ringfence_model::{Evidence, ReadProblem};
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, Read};
 
 /// How much of an input is looked at to tell its format.
 const SNIFF_BYTES: usize = 4096;
-const INPUT_BUFFER: usize = 1 << 20;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The evidence formats ringfence reads.
@@ -51,7 +50,10 @@ pub enum RecordFormat {
 pub struct OpenedEvidence {
     pub label: String,
     pub format: EvidenceFormat,
-    input: BufReader<Box<dyn Read>>,
+    /// The bytes sniffed, handed to the reader before the rest: the reader buffers the input
+    /// itself, so no buffer of ours stands between it and the file.
+    head: Vec<u8>,
+    rest: Box<dyn Read>,
 }
 
 /// What reading one non-capture evidence input gave, in the terms every caller reports.
@@ -72,17 +74,17 @@ pub fn open_evidence(path: &str) -> Result<OpenedEvidence, CaptureError> {
         path: path.to_owned(),
         source,
     };
-    let raw: Box<dyn Read> = if path == "-" {
+    let mut rest: Box<dyn Read> = if path == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(std::fs::File::open(path).map_err(io_error)?)
     };
-    let mut input = BufReader::with_capacity(INPUT_BUFFER, raw);
-    let format = sniff(&mut input).map_err(io_error)?;
+    let head = read_head(&mut rest).map_err(io_error)?;
     Ok(OpenedEvidence {
         label: path.to_owned(),
-        format,
-        input,
+        format: sniff(&head),
+        head,
+        rest,
     })
 }
 
@@ -90,15 +92,18 @@ pub fn open_evidence(path: &str) -> Result<OpenedEvidence, CaptureError> {
 /// work before reading (the audit groups a run's Zeek logs); [`open_evidence`] sniffs the same
 /// way on the buffer the reader then uses.
 pub fn evidence_format(path: &str) -> io::Result<EvidenceFormat> {
-    let file: Box<dyn Read> = Box::new(std::fs::File::open(path)?);
-    sniff(&mut BufReader::with_capacity(SNIFF_BYTES, file))
+    Ok(sniff(&read_head(&mut std::fs::File::open(path)?)?))
 }
 
-/// Looks at what the input's first read brought into the buffer (a whole file head; from a pipe
-/// possibly less), without consuming it.
-fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
-    let buffered = input.fill_buf()?;
-    let head = buffered.get(..SNIFF_BYTES).unwrap_or(buffered);
+/// The first [`SNIFF_BYTES`] of the input (all of it when shorter).
+fn read_head(input: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    input.take(SNIFF_BYTES as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Tells the format from the input's head.
+fn sniff(head: &[u8]) -> EvidenceFormat {
     let mut decompressed = Vec::new();
     let head = if head.starts_with(&GZIP_MAGIC) {
         // A truncated or corrupt gzip head gives fewer bytes; the chosen reader reports it.
@@ -109,7 +114,7 @@ fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
     } else {
         head
     };
-    Ok(if netflow::looks_like(head) {
+    if netflow::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::Netflow)
     } else if eve::looks_like(head) {
         EvidenceFormat::Records(RecordFormat::SuricataEve)
@@ -121,7 +126,7 @@ fn sniff(input: &mut BufReader<Box<dyn Read>>) -> io::Result<EvidenceFormat> {
         EvidenceFormat::Records(RecordFormat::Inventory)
     } else {
         EvidenceFormat::Capture
-    })
+    }
 }
 
 /// An input ready for its reader.
@@ -134,19 +139,18 @@ pub enum EvidenceReader {
 impl OpenedEvidence {
     /// The reader the input's format needs.
     pub fn into_reader(self) -> Result<EvidenceReader, CaptureError> {
+        let input = Box::new(io::Cursor::new(self.head).chain(self.rest));
         match self.format {
             EvidenceFormat::Capture => Ok(EvidenceReader::Capture(CaptureReader::from_reader(
                 &self.label,
-                Box::new(self.input),
+                input,
             )?)),
-            EvidenceFormat::Records(format) => {
-                EvidenceStream::from_reader(&self.label, Box::new(self.input))
-                    .map(|stream| EvidenceReader::Records(format, stream))
-                    .map_err(|source| CaptureError::Io {
-                        path: self.label,
-                        source,
-                    })
-            }
+            EvidenceFormat::Records(format) => EvidenceStream::from_reader(&self.label, input)
+                .map(|stream| EvidenceReader::Records(format, stream))
+                .map_err(|source| CaptureError::Io {
+                    path: self.label,
+                    source,
+                }),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! once the input is large: `raw_digest`).
 
 use super::packet::{Frame, LinkType};
-use crate::raw_digest::RawDigest;
+use crate::raw_digest::HashedReader;
 use flate2::bufread::MultiGzDecoder;
 use pcap_parser::pcapng::Block;
 use pcap_parser::traits::PcapReaderIterator;
@@ -70,8 +70,7 @@ pub struct ReadSummary {
 /// and the reader (which finishes the digest); borrowed once per 1 MiB read. Not `Send`, so that
 /// any reader can feed it (the NetFlow reader passes an already opened `EvidenceStream`).
 struct RawInput {
-    input: Box<dyn Read>,
-    digest: RawDigest,
+    input: HashedReader<Box<dyn Read>>,
     /// The last I/O error, kept because the parser reduces it to "read error".
     error: Option<String>,
 }
@@ -89,20 +88,9 @@ impl HashingReader {
 impl Read for HashingReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut raw = self.lock();
-        loop {
-            match raw.input.read(buf) {
-                Ok(n) => {
-                    let chunk = buf.get(..n).unwrap_or_default();
-                    raw.digest.update(chunk);
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    raw.error = Some(e.to_string());
-                    return Err(e);
-                }
-            }
-        }
+        raw.input
+            .read(buf)
+            .inspect_err(|e| raw.error = Some(e.to_string()))
     }
 }
 
@@ -216,8 +204,7 @@ impl CaptureReader {
     /// Reads a capture from any byte stream; `label` names it in evidence and problems.
     pub fn from_reader(label: &str, input: Box<dyn Read>) -> Result<CaptureReader, CaptureError> {
         let raw = HashingReader(Rc::new(RefCell::new(RawInput {
-            input,
-            digest: RawDigest::new(),
+            input: HashedReader::new(input),
             error: None,
         })));
         let io_error = |source: io::Error| CaptureError::Io {
@@ -321,28 +308,18 @@ impl CaptureReader {
             drop(parser);
             // Whatever the parser left unread still belongs to the evidence: finish the digest
             // over the whole input so that it identifies the file.
-            let mut sink = [0u8; 64 * 1024];
-            let mut raw = self.raw.clone();
-            loop {
-                match raw.read(&mut sink) {
-                    Ok(0) => break,
-                    Ok(_) => {}
-                    Err(e) => {
-                        let at = self.raw.lock().digest.bytes();
-                        state.problem(
-                            at,
-                            &format!(
-                                "reading the rest of the raw input failed at raw byte {at}: {e}"
-                            ),
-                        );
-                        break;
-                    }
-                }
+            let drained = self.raw.lock().input.drain();
+            if let Err(e) = drained {
+                let at = self.raw.lock().input.bytes_read();
+                state.problem(
+                    at,
+                    &format!("reading the rest of the raw input failed at raw byte {at}: {e}"),
+                );
             }
         }
         let mut raw = self.raw.lock();
-        let bytes = raw.digest.bytes();
-        let sha256 = raw.digest.finish().unwrap_or_else(|lost| {
+        let bytes = raw.input.bytes_read();
+        let sha256 = raw.input.finish_digest().unwrap_or_else(|lost| {
             state.problem(bytes, &lost.to_string());
             String::new()
         });

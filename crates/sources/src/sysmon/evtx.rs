@@ -26,10 +26,9 @@ use super::fields::{EventData, EventHeader, Scalar, present};
 use super::observe::{Observer, Position};
 use crate::input::{EvidenceStream, Problems};
 use evtx::err::EvtxError;
-use evtx::{EvtxChunkData, ParserSettings};
+use evtx::{ChunkFlags, EvtxChunkData, EvtxChunkHeader, ParserSettings};
 use serde::Deserialize;
 use std::borrow::Cow;
-use std::io::{self, Read};
 use std::sync::Arc;
 
 const FILE_MAGIC: &[u8] = b"ElfFile\0";
@@ -37,6 +36,8 @@ const CHUNK_MAGIC: &[u8] = b"ElfChnk\0";
 pub(crate) const FILE_HEADER_SIZE: usize = 4096;
 pub(crate) const CHUNK_SIZE: usize = 65536;
 const RECORD_HEADER_SIZE: u64 = 24;
+/// The chunk header the header CRC32 covers (but for the checksum field itself at 120..128).
+const CHUNK_HEADER_SIZE: usize = 512;
 /// A chunk holds at most this many records (each at least a record header): a bound on the
 /// crate's record iterator whatever the chunk's bytes say.
 const MAX_RECORDS_PER_CHUNK: usize = CHUNK_SIZE / RECORD_HEADER_SIZE as usize;
@@ -100,33 +101,33 @@ fn read_chunks(
     observer: &mut Observer<'_>,
     problems: &mut Problems,
 ) {
-    let reader = stream.reader();
-    let mut header = vec![0u8; FILE_HEADER_SIZE];
-    let read = match read_full(reader, &mut header) {
-        Ok(read) => read,
+    let header = match stream.next_bytes(FILE_HEADER_SIZE) {
+        Ok(header) => header,
         Err(error) => return problems.note(0, format!("read error: {error}")),
     };
     if !header.starts_with(FILE_MAGIC) {
         return problems.note(0, "not an EVTX file (no ElfFile magic)");
     }
-    if read < FILE_HEADER_SIZE {
+    if header.len() < FILE_HEADER_SIZE {
         return problems.note(
-            read as u64,
-            format!("file cut short in its header ({read} of {FILE_HEADER_SIZE} bytes)"),
+            header.len() as u64,
+            format!(
+                "file cut short in its header ({} of {FILE_HEADER_SIZE} bytes)",
+                header.len()
+            ),
         );
     }
-    let settings = Arc::new(ParserSettings::default().indent(false));
     let mut chunks = ChunkReader {
-        settings,
+        settings: Arc::new(ParserSettings::default().indent(false)),
         fast,
         record_number: 0,
     };
-    let mut buffer = vec![0u8; CHUNK_SIZE];
     let mut offset = FILE_HEADER_SIZE as u64;
     loop {
-        buffer.resize(CHUNK_SIZE, 0);
-        let read = match read_full(reader, &mut buffer) {
-            Ok(read) => read,
+        // The chunk is read where it lies in the stream's buffer; only a chunk the crate must
+        // render is copied.
+        let chunk = match stream.next_bytes(CHUNK_SIZE) {
+            Ok(chunk) => chunk,
             Err(error) => {
                 return problems.note(
                     offset,
@@ -134,23 +135,23 @@ fn read_chunks(
                 );
             }
         };
-        if read == 0 {
+        if chunk.is_empty() {
             return;
         }
-        let complete = read == CHUNK_SIZE;
+        let complete = chunk.len() == CHUNK_SIZE;
         if !complete {
             problems.note(
-                offset + read as u64,
+                offset + chunk.len() as u64,
                 format!(
-                    "file cut short in the chunk at byte {offset} ({read} of {CHUNK_SIZE} \
-                     bytes): its complete records are read"
+                    "file cut short in the chunk at byte {offset} ({} of {CHUNK_SIZE} bytes): \
+                     its complete records are read",
+                    chunk.len()
                 ),
             );
-            buffer.iter_mut().skip(read).for_each(|b| *b = 0);
         }
-        if buffer.starts_with(CHUNK_MAGIC) {
-            buffer = chunks.chunk(buffer, offset, read, observer, problems);
-        } else if buffer.iter().any(|&b| b != 0) {
+        if chunk.starts_with(CHUNK_MAGIC) {
+            chunks.chunk(chunk, offset, observer, problems);
+        } else if !all_zero(chunk) {
             problems.note(offset, "no ElfChnk magic: chunk skipped");
         }
         if !complete {
@@ -158,6 +159,12 @@ fn read_chunks(
         }
         offset += CHUNK_SIZE as u64;
     }
+}
+
+/// Whether every byte is zero (the unused chunks a log file is created with). Without an early
+/// exit, so that it runs a vector's width at a time.
+fn all_zero(bytes: &[u8]) -> bool {
+    bytes.iter().fold(0u8, |any, &b| any | b) == 0
 }
 
 struct ChunkReader<'f> {
@@ -169,44 +176,77 @@ struct ChunkReader<'f> {
 }
 
 impl ChunkReader<'_> {
-    /// Reads the records of the chunk at `offset`; gives back the buffer for the next chunk.
+    /// Reads the records of the chunk at `offset` (`bytes`: the whole chunk, or what the input
+    /// holds of it).
     fn chunk(
         &mut self,
-        buffer: Vec<u8>,
+        bytes: &[u8],
+        offset: u64,
+        observer: &mut Observer<'_>,
+        problems: &mut Problems,
+    ) {
+        let complete = bytes.len() == CHUNK_SIZE;
+        if complete && self.read_intact(bytes, offset, observer, problems) {
+            return;
+        }
+        // The crate's parser owns its chunk, made up to full size with zeros when cut short.
+        let mut owned = vec![0u8; CHUNK_SIZE];
+        if let Some(start) = owned.get_mut(..bytes.len()) {
+            start.copy_from_slice(bytes);
+        }
+        let mut data = match EvtxChunkData::new(owned, false) {
+            Ok(data) => data,
+            Err(error) => {
+                return problems.note(offset, format!("chunk skipped: {}", describe(&error)));
+            }
+        };
+        if complete && !data.validate_checksum() {
+            problems.note(
+                offset,
+                "chunk checksum mismatch: its records are read anyway",
+            );
+        }
+        self.render(&mut data, offset, bytes.len(), observer, problems);
+    }
+
+    /// Reads an intact chunk (both CRC32s right) on the fast path, when there is one and the
+    /// chunk holds nothing it leaves to the crate; false when nothing was read.
+    fn read_intact(
+        &mut self,
+        bytes: &[u8],
+        offset: u64,
+        observer: &mut Observer<'_>,
+        problems: &mut Problems,
+    ) -> bool {
+        let Some(fast) = self.fast.as_mut() else {
+            return false;
+        };
+        let Ok(header) = EvtxChunkHeader::from_bytes(bytes) else {
+            return false;
+        };
+        intact(bytes, &header)
+            && fast
+                .read(
+                    bytes,
+                    &header,
+                    offset,
+                    &mut self.record_number,
+                    observer,
+                    problems,
+                )
+                .is_ok()
+    }
+
+    /// Reads the chunk's records through the crate's rendering; `read` bytes of it came from
+    /// the input (the rest is padding).
+    fn render(
+        &mut self,
+        data: &mut EvtxChunkData,
         offset: u64,
         read: usize,
         observer: &mut Observer<'_>,
         problems: &mut Problems,
-    ) -> Vec<u8> {
-        let mut data = match EvtxChunkData::new(buffer, false) {
-            Ok(data) => data,
-            Err(error) => {
-                problems.note(offset, format!("chunk skipped: {}", describe(&error)));
-                return vec![0u8; CHUNK_SIZE];
-            }
-        };
-        if read == CHUNK_SIZE {
-            if data.validate_checksum() {
-                let fast = self.fast.as_mut().map(|fast| {
-                    fast.read(
-                        &data.data,
-                        &data.header,
-                        offset,
-                        &mut self.record_number,
-                        observer,
-                        problems,
-                    )
-                });
-                if fast.is_some_and(|read| read.is_ok()) {
-                    return data.data;
-                }
-            } else {
-                problems.note(
-                    offset,
-                    "chunk checksum mismatch: its records are read anyway",
-                );
-            }
-        }
+    ) {
         match data.parse(Arc::clone(&self.settings)) {
             Ok(mut chunk) => {
                 for record in chunk.iter().take(MAX_RECORDS_PER_CHUNK) {
@@ -247,8 +287,24 @@ impl ChunkReader<'_> {
             }
             Err(error) => problems.note(offset, format!("chunk skipped: {}", describe(&error))),
         }
-        data.data
     }
+}
+
+/// Whether both CRC32s of the chunk are right (or it says it has none), as
+/// `EvtxChunkData::validate_checksum` decides, but on the chunk where it lies.
+fn intact(bytes: &[u8], header: &EvtxChunkHeader) -> bool {
+    if header.flags.contains(ChunkFlags::NO_CRC32) {
+        return true;
+    }
+    let (Some(before), Some(after)) = (bytes.get(..120), bytes.get(128..CHUNK_HEADER_SIZE)) else {
+        return false;
+    };
+    let mut header_crc = crc32fast::Hasher::new();
+    header_crc.update(before);
+    header_crc.update(after);
+    let records = bytes.get(CHUNK_HEADER_SIZE..header.free_space_offset as usize);
+    header_crc.finalize() == header.header_chunk_checksum
+        && records.is_some_and(|records| crc32fast::hash(records) == header.events_checksum)
 }
 
 fn one_record(json: &[u8], at: Position, observer: &mut Observer<'_>, problems: &mut Problems) {
@@ -302,23 +358,6 @@ fn describe(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Reads until `buffer` is full or the input ends; returns the bytes read.
-fn read_full(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        let Some(rest) = buffer.get_mut(filled..) else {
-            break;
-        };
-        match reader.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]
