@@ -31,24 +31,17 @@ impl ObservationSink for Collect {
     fn installation(&mut self, _: Installation) {}
 }
 
-fn scratch_dir() -> std::path::PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let dir =
-        std::env::temp_dir().join(format!("ringfence-collect-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// Runs the collector with `extra` arguments, sends `datagrams` `rounds` times, stops it and
-/// returns the files it wrote (sorted by name).
-fn collect(datagrams: &[Vec<u8>], rounds: usize, extra: &[&str]) -> Vec<std::path::PathBuf> {
-    let dir = scratch_dir();
+/// returns the files it wrote (sorted by name) and their directory, removed when dropped.
+fn collect(
+    datagrams: &[Vec<u8>],
+    rounds: usize,
+    extra: &[&str],
+) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
+    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ringfence"))
         .args(["collect", "netflow", "--listen", "127.0.0.1:0", "--out"])
-        .arg(&dir)
+        .arg(dir.path())
         .args(extra)
         .stderr(Stdio::piped())
         .spawn()
@@ -90,7 +83,7 @@ fn collect(datagrams: &[Vec<u8>], rounds: usize, extra: &[&str]) -> Vec<std::pat
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert!(exit.success(), "collector failed: {line}{rest}");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
@@ -101,7 +94,7 @@ fn collect(datagrams: &[Vec<u8>], rounds: usize, extra: &[&str]) -> Vec<std::pat
             .all(|f| f.extension().is_some_and(|e| e == "pcapng")),
         "unfinished files left: {files:?}"
     );
-    files
+    (dir, files)
 }
 
 fn read_file(path: &std::path::Path) -> (ringfence_sources::netflow::ReadOutcome, Vec<Connection>) {
@@ -119,7 +112,7 @@ fn collected_exports_read_back_as_the_same_flows() {
         payload("ipfix_test_mikrotik_data258.dat"),
         payload("netflow5_test_juniper_mx80.dat"),
     ];
-    let files = collect(&datagrams, 1, &[]);
+    let (_dir, files) = collect(&datagrams, 1, &[]);
     assert_eq!(files.len(), 1, "{files:?}");
     let (outcome, connections) = read_file(&files[0]);
     assert_eq!(outcome.stats.form, InputForm::Capture);
@@ -142,7 +135,7 @@ fn collected_exports_read_back_as_the_same_flows() {
 #[test]
 fn files_rotate_at_the_size_limit() {
     let datagrams = vec![payload("netflow5_test_microtik.dat")];
-    let files = collect(&datagrams, 40, &["--max-file-bytes", "10000"]);
+    let (_dir, files) = collect(&datagrams, 40, &["--max-file-bytes", "10000"]);
     assert!(files.len() >= 5, "{files:?}");
     let mut records = 0;
     for file in &files {

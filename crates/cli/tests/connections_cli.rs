@@ -141,11 +141,14 @@ fn csv_has_a_header_and_a_row_per_connection() {
 fn a_truncated_capture_is_read_as_far_as_it_goes_and_exits_3() {
     let bytes = std::fs::read(wikipedia()).unwrap();
     let cut = tempfile_with(&bytes[..bytes.len() - 100]);
-    let out = ringfence(&["connections", "--json", cut.to_str().unwrap()], None);
+    let out = ringfence(
+        &["connections", "--json", cut.path().to_str().unwrap()],
+        None,
+    );
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains(cut.to_str().unwrap()) && stderr.contains("at byte"),
+        stderr.contains(cut.path().to_str().unwrap()) && stderr.contains("at byte"),
         "{stderr}"
     );
     assert!(
@@ -161,13 +164,13 @@ fn a_file_that_is_not_a_capture_exits_2_and_the_others_are_still_read() {
         &[
             "connections",
             "--json",
-            junk.to_str().unwrap(),
+            junk.path().to_str().unwrap(),
             wikipedia().to_str().unwrap(),
         ],
         None,
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains(junk.to_str().unwrap()));
+    assert!(text(&out.stderr).contains(junk.path().to_str().unwrap()));
     assert_eq!(text(&out.stdout).lines().count(), 34);
 }
 
@@ -193,7 +196,7 @@ fn hostile_names_cannot_drive_the_terminal() {
     // An HTTP request whose Host header carries an escape sequence, in a capture built here.
     let pcap = capture_with_http_host("evil\u{1b}[2J.example");
     let file = tempfile_with(&pcap);
-    let out = ringfence(&["connections", file.to_str().unwrap()], None);
+    let out = ringfence(&["connections", file.path().to_str().unwrap()], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(
@@ -244,14 +247,11 @@ fn capture_with_http_host(host: &str) -> Vec<u8> {
     pcap
 }
 
-fn tempfile_with(bytes: &[u8]) -> PathBuf {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!("ringfence-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("input-{}", NEXT.fetch_add(1, Ordering::SeqCst)));
-    std::fs::write(&path, bytes).unwrap();
-    path
+/// A temporary file holding `bytes`, removed when dropped.
+fn tempfile_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, bytes).unwrap();
+    file
 }
 
 #[test]

@@ -279,9 +279,8 @@ fn sniffing_finds_evtx_plain_and_gzipped() {
     let path = shared_data(EVTX_UACME);
     let opened = open_evidence(&path.to_string_lossy()).unwrap();
     assert_eq!(opened.format, EvidenceFormat::Records(RecordFormat::Sysmon));
-    let dir = std::env::temp_dir().join(format!("ringfence-sysmon-sniff-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let gz_path = dir.join("sysmon.evtx.gz");
+    let dir = tempfile::tempdir().unwrap();
+    let gz_path = dir.path().join("sysmon.evtx.gz");
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     encoder.write_all(&shared_bytes(EVTX_UACME)).unwrap();
     std::fs::write(&gz_path, encoder.finish().unwrap()).unwrap();

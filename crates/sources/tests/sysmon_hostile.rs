@@ -144,8 +144,8 @@ fn chunk_magic_with_noise_after_it() {
 
 /// The OTRF lines around PowerShell's DNS queries and connections (lines 489 to 496).
 fn small_json() -> Vec<u8> {
-    let path = extract_otrf(OTRF_CMSTP);
-    let text = std::fs::read_to_string(path).unwrap();
+    let extracted = extract_otrf(OTRF_CMSTP);
+    let text = std::fs::read_to_string(&extracted.path).unwrap();
     let lines: Vec<&str> = text.lines().skip(488).take(8).collect();
     (lines.join("\n") + "\n").into_bytes()
 }

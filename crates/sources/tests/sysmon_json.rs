@@ -178,8 +178,8 @@ fn otrf_fodhelper_defender_connection_joins_an_answer_logged_later_in_the_file()
 #[test]
 fn sniffing_finds_the_otrf_json_lines() {
     for zip in [OTRF_CMSTP, OTRF_FODHELPER] {
-        let path = extract_otrf(zip);
-        let opened = open_evidence(&path.to_string_lossy()).unwrap();
+        let extracted = extract_otrf(zip);
+        let opened = open_evidence(&extracted.path.to_string_lossy()).unwrap();
         assert_eq!(
             opened.format,
             EvidenceFormat::Records(RecordFormat::Sysmon),

@@ -38,8 +38,14 @@ pub fn read_shared(relative: &str) -> (SysmonOutcome, Collected) {
     read_bytes(relative, shared_bytes(relative))
 }
 
+/// A file extracted for a test; its directory is removed when this is dropped.
+pub struct Extracted {
+    pub path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
 /// The one JSON-lines file inside an OTRF zip, extracted to a temporary directory.
-pub fn extract_otrf(relative: &str) -> PathBuf {
+pub fn extract_otrf(relative: &str) -> Extracted {
     let zip_path = shared_data(relative);
     let file = std::fs::File::open(&zip_path).expect("open zip");
     let mut archive = zip::ZipArchive::new(file).expect("read zip");
@@ -49,22 +55,17 @@ pub fn extract_otrf(relative: &str) -> PathBuf {
         .file_name()
         .expect("entry name")
         .to_owned();
-    let dir = std::env::temp_dir().join(format!(
-        "ringfence-sysmon-test-{}-{}",
-        std::process::id(),
-        zip_path.file_stem().and_then(|s| s.to_str()).unwrap_or("x")
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
+    let dir = tempfile::tempdir().expect("temp dir");
     let mut bytes = Vec::new();
     entry.read_to_end(&mut bytes).expect("unzip");
-    let path = dir.join(name);
+    let path = dir.path().join(name);
     std::fs::write(&path, bytes).expect("write extracted file");
-    path
+    Extracted { path, _dir: dir }
 }
 
 /// Reads the JSON lines of an OTRF zip (extracted to a file first, as a user would).
 pub fn read_otrf(relative: &str) -> (SysmonOutcome, Collected) {
-    let path = extract_otrf(relative);
-    let bytes = std::fs::read(&path).expect("extracted file");
-    read_bytes(&path.to_string_lossy(), bytes)
+    let extracted = extract_otrf(relative);
+    let bytes = std::fs::read(&extracted.path).expect("extracted file");
+    read_bytes(&extracted.path.to_string_lossy(), bytes)
 }
