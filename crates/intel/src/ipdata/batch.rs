@@ -5,7 +5,8 @@
 //! alone. Here each step ends by starting the fetch of what the next step reads (a prefetch), so
 //! the batch's misses of one step are in flight together and the next step finds its lines
 //! arriving. The batch's IPv4 and IPv6 addresses are looked up as two lists, so no step asks
-//! each address its family again.
+//! each address its family again; each step is taken for both lists before the next (a step
+//! over the few IPv6 lookups alone would use its fetches before they arrive: 3 to 10 % slower).
 
 use super::answer::Answer;
 use super::enrichment::Enrichment;
@@ -49,19 +50,24 @@ impl Family {
         }
     }
 
-    /// Takes every lookup through `table` step by step, and gives each its slots (by place).
-    fn find<'a, K: Key>(
+    /// Takes one step of every lookup.
+    fn step(&mut self, step: impl Fn(&mut Probe)) {
+        self.probes
+            .get_mut(..self.len)
+            .unwrap_or_default()
+            .iter_mut()
+            .for_each(step);
+    }
+
+    /// Gives each lookup its slots (by place), starts fetching their records and empties the
+    /// list for the next batch.
+    fn slots<'a, K: Key>(
         &mut self,
         table: &'a RangeTable<K>,
         readers: &[SourceReader],
         slots: &mut [Option<&'a [u32]>],
     ) {
-        let probes = self.probes.get_mut(..self.len).unwrap_or_default();
-        probes.iter().for_each(|probe| table.start(probe));
-        probes.iter_mut().for_each(|probe| table.find_block(probe));
-        probes.iter_mut().for_each(|probe| table.find_part(probe));
-        probes.iter_mut().for_each(|probe| table.find_group(probe));
-        probes.iter_mut().for_each(|probe| table.find_range(probe));
+        let probes = self.probes.get(..self.len).unwrap_or_default();
         for (probe, &place) in probes.iter().zip(&self.places) {
             let found = table.slots_of(probe);
             for (reader, &slot) in readers.iter().zip(found.unwrap_or_default()) {
@@ -100,8 +106,21 @@ impl<'a> Index<'a> {
                     IpAddr::V6(a) => v6.push(place, u128::from(a)),
                 }
             }
-            v4.find(self.v4, self.readers, &mut slots);
-            v6.find(self.v6, self.readers, &mut slots);
+            // Each step for both families before the next, so the few IPv6 lookups of a batch
+            // have the IPv4 ones' time for their fetches to arrive.
+            let (t4, t6) = (self.v4, self.v6);
+            v4.step(|probe| t4.start(probe));
+            v6.step(|probe| t6.start(probe));
+            v4.step(|probe| t4.find_block(probe));
+            v6.step(|probe| t6.find_block(probe));
+            v4.step(|probe| t4.find_part(probe));
+            v6.step(|probe| t6.find_part(probe));
+            v4.step(|probe| t4.find_group(probe));
+            v6.step(|probe| t6.find_group(probe));
+            v4.step(|probe| t4.find_range(probe));
+            v6.step(|probe| t6.find_range(probe));
+            v4.slots(t4, self.readers, &mut slots);
+            v6.slots(t6, self.readers, &mut slots);
             let answers = answers.chunks_mut(width.max(1));
             for ((&lookup, &slots), answers) in lookups.iter().zip(&slots).zip(answers) {
                 let enrichment = Enrichment::new(self.readers, lookup, slots);
