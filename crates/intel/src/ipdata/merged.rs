@@ -9,11 +9,12 @@
 //! is the one its prefix masks to.
 //!
 //! A lookup reads a direct table on the top 16 bits of the address, giving the few ranges that
-//! start in that block, and bisects them (IPv4 keeps only the low 16 bits of each start). Written
-//! here rather than taken from a crate: what is searched is this tuple layout, and the lookup is
-//! a few lines over plain arrays.
+//! start in that block, and searches them; each range's start sits beside its tuple, so the
+//! line that settles the range also holds its slots (the layout: `range_table.rs`). Written here
+//! rather than taken from a crate: what is searched is this tuple layout, and the lookup is a
+//! few lines over plain arrays.
 
-use super::prefetch::prefetch;
+use super::range_table::{BUCKET_BITS, RangeTable};
 
 /// One source's answer for a range: a record id and prefix length, or one of two markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,9 +68,6 @@ const MAX_SOURCE_RANGES: usize = 1 << 22;
 /// Ranges the whole index may hold per family, whatever the number of sources.
 const MAX_INDEX_RANGES: usize = 1 << 25;
 
-/// Bits of the address that pick a block in the direct table.
-const BUCKET_BITS: u32 = 16;
-
 /// Bytes of keys above which a block gets a fine table: bisecting more would read more than a
 /// few cache lines, one miss after another (IPv6 puts up to 100 000 ranges in one block).
 const FINE_ABOVE_BYTES: usize = 512;
@@ -81,12 +79,24 @@ const FINE_MAX_BITS: u32 = 16;
 /// How the starts of ranges are kept: all of them in the block's low bits for IPv4 (`u16`), the
 /// whole address for IPv6.
 pub trait Key: Copy + Ord {
+    /// Bits in the family's addresses.
+    const BITS: u32;
+    /// `u32` words a start takes in the table's entries, low word first.
+    const WORDS: usize;
+    /// The start at the head of an entry (`None`: too short).
+    fn read(entry: &[u32]) -> Option<u128>;
     fn low(start: u128) -> Self;
     /// The start again, from the key and the start of its block.
     fn start(self, block_start: u128) -> u128;
 }
 
 impl Key for u16 {
+    const BITS: u32 = 32;
+    const WORDS: usize = 1;
+    #[inline(always)]
+    fn read(entry: &[u32]) -> Option<u128> {
+        entry.first().map(|&w| u128::from(w))
+    }
     fn low(start: u128) -> u16 {
         start as u16
     }
@@ -96,187 +106,20 @@ impl Key for u16 {
 }
 
 impl Key for u128 {
+    const BITS: u32 = 128;
+    const WORDS: usize = 4;
+    #[inline(always)]
+    fn read(entry: &[u32]) -> Option<u128> {
+        let &[w0, w1, w2, w3, ..] = entry else {
+            return None;
+        };
+        Some(u128::from(w0) | u128::from(w1) << 32 | u128::from(w2) << 64 | u128::from(w3) << 96)
+    }
     fn low(start: u128) -> u128 {
         start
     }
     fn start(self, _block_start: u128) -> u128 {
         self
-    }
-}
-
-/// One family's merged ranges.
-pub struct RangeTable<K> {
-    /// Bits in the family's addresses (32 or 128).
-    bits: u32,
-    /// `blocks[b]`: the first range starting at or after block `b`; `blocks[2^16]` is the count.
-    blocks: Box<[u32]>,
-    /// Per block, its fine table if it has one: `offset << 5 | bits` (a block cut into `2^bits`
-    /// parts on the address bits after the block's), else 0. Empty when no block has one.
-    fine_of: Box<[u32]>,
-    /// The fine tables, each `2^bits + 1` entries from its offset: the first range starting at
-    /// or after each part, then the block's end.
-    fine: Box<[u32]>,
-    keys: Box<[K]>,
-    /// `width` slots per range.
-    slots: Box<[u32]>,
-    width: usize,
-}
-
-impl<K: Key> RangeTable<K> {
-    /// The slots of every source for `address` (the family's bits, right-aligned).
-    #[inline]
-    pub fn slots(&self, address: u128) -> Option<&[u32]> {
-        let mut probe = Probe::new(address);
-        self.find_block(&mut probe);
-        self.find_part(&mut probe);
-        self.find_range(&mut probe);
-        self.slots_of(&probe)
-    }
-
-    /// The first step of a lookup in steps ([`Probe`]): starts fetching the block's entries.
-    #[inline]
-    pub fn start(&self, probe: &Probe) {
-        let block = self.block(probe.address);
-        prefetch(self.blocks.get(block));
-        prefetch(self.fine_of.get(block));
-    }
-
-    /// Reads the block's entries: the ranges starting in the block, or where its fine table's
-    /// entry for the address is. Starts fetching what the next step reads.
-    #[inline]
-    pub fn find_block(&self, probe: &mut Probe) {
-        let block = self.block(probe.address);
-        probe.found = match self.fine_of.get(block) {
-            Some(&fine) if fine != 0 => {
-                let bits = fine & 31;
-                let part = (probe.address >> (self.bits - BUCKET_BITS - bits)) as usize
-                    & ((1 << bits) - 1);
-                let at = (fine >> 5) as usize + part;
-                prefetch(self.fine.get(at));
-                Found::Part(at)
-            }
-            _ => {
-                let end = block.checked_add(1).and_then(|next| self.blocks.get(next));
-                match (self.blocks.get(block), end) {
-                    (Some(&first), Some(&end)) => self.candidates(first, end),
-                    _ => Found::Nothing,
-                }
-            }
-        };
-    }
-
-    /// Reads the fine table's entry, if the block has one: the ranges starting in the
-    /// address's part of the block.
-    #[inline]
-    pub fn find_part(&self, probe: &mut Probe) {
-        if let Found::Part(at) = probe.found {
-            probe.found = match (self.fine.get(at), self.fine.get(at + 1)) {
-                (Some(&first), Some(&end)) => self.candidates(first, end),
-                _ => Found::Nothing,
-            };
-        }
-    }
-
-    /// The ranges `first..end` to bisect; starts fetching the first key the bisection reads.
-    #[inline]
-    fn candidates(&self, first: u32, end: u32) -> Found {
-        let (first, end) = (first as usize, end as usize);
-        prefetch(self.keys.get(first + end.saturating_sub(first) / 2));
-        Found::Candidates(first, end)
-    }
-
-    /// Bisects the candidates for the range holding the address. Starts fetching its slots.
-    #[inline]
-    pub fn find_range(&self, probe: &mut Probe) {
-        let Found::Candidates(first, end) = probe.found else {
-            return;
-        };
-        let key = K::low(probe.address);
-        let starting = self
-            .keys
-            .get(first..end)
-            .map(|keys| keys.partition_point(|&k| k <= key));
-        // No range starts in this block at or before the address: the previous one holds it.
-        probe.found = match starting.and_then(|starting| (first + starting).checked_sub(1)) {
-            Some(range) => Found::Range(range),
-            None => Found::Nothing,
-        };
-        if let Found::Range(range) = probe.found {
-            prefetch(self.slots.get(range.wrapping_mul(self.width)));
-        }
-    }
-
-    /// The slots of the range the probe found.
-    #[inline]
-    pub fn slots_of(&self, probe: &Probe) -> Option<&[u32]> {
-        let Found::Range(range) = probe.found else {
-            return None;
-        };
-        let at = range.checked_mul(self.width)?;
-        self.slots.get(at..at.checked_add(self.width)?)
-    }
-
-    /// The block of `address` in the direct table (below 2^16 for an address of the family).
-    #[inline]
-    fn block(&self, address: u128) -> usize {
-        usize::try_from(address >> (self.bits - BUCKET_BITS)).unwrap_or(usize::MAX)
-    }
-
-    pub fn ranges(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// The first address of every range, in order.
-    #[cfg(test)]
-    pub fn starts(&self) -> Vec<u128> {
-        let shift = self.bits - BUCKET_BITS;
-        let mut out = Vec::with_capacity(self.keys.len());
-        for (block, bounds) in self.blocks.windows(2).enumerate() {
-            let keys = self
-                .keys
-                .get(bounds[0] as usize..bounds[1] as usize)
-                .unwrap_or_default();
-            out.extend(keys.iter().map(|k| k.start((block as u128) << shift)));
-        }
-        out
-    }
-
-    pub fn bytes(&self) -> usize {
-        std::mem::size_of_val(&*self.blocks)
-            + std::mem::size_of_val(&*self.fine_of)
-            + std::mem::size_of_val(&*self.fine)
-            + std::mem::size_of_val(&*self.keys)
-            + std::mem::size_of_val(&*self.slots)
-    }
-}
-
-/// One lookup in a [`RangeTable`] taken in steps (`start`, `find_block`, `find_part`,
-/// `find_range`, `slots_of`), so a batch can take each step for all its addresses before the next: every step
-/// starts fetching what the next one reads, and the fetches of the batch overlap.
-#[derive(Clone, Copy, Debug)]
-pub struct Probe {
-    address: u128,
-    found: Found,
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Found {
-    /// Not looked up yet, or outside the table.
-    Nothing,
-    /// The address's block has a fine table; its entry for the address is `fine[at]`.
-    Part(usize),
-    /// The ranges `first..end` start in the address's block (or part of it).
-    Candidates(usize, usize),
-    Range(usize),
-}
-
-impl Probe {
-    /// A lookup of `address` (the family's bits, right-aligned).
-    pub fn new(address: u128) -> Probe {
-        Probe {
-            address,
-            found: Found::Nothing,
-        }
     }
 }
 
@@ -320,7 +163,7 @@ pub fn build<K: Key, S: Flatten>(v6: bool, sources: &[S]) -> (RangeTable<K>, Vec
         .iter()
         .map(|&flat| if flat { Slot::EMPTY.0 } else { Slot::WALK.0 })
         .collect();
-    let mut builder = Builder::<K>::new(if v6 { 128 } else { 32 }, sources.len());
+    let mut builder = Builder::<K>::new(sources.len());
     builder.push(0, &current);
     loop {
         let next = streams
@@ -341,7 +184,6 @@ pub fn build<K: Key, S: Flatten>(v6: bool, sources: &[S]) -> (RangeTable<K>, Vec
 }
 
 struct Builder<K> {
-    bits: u32,
     width: usize,
     blocks: Vec<u32>,
     keys: Vec<K>,
@@ -349,9 +191,8 @@ struct Builder<K> {
 }
 
 impl<K: Key> Builder<K> {
-    fn new(bits: u32, width: usize) -> Builder<K> {
+    fn new(width: usize) -> Builder<K> {
         Builder {
-            bits,
             width,
             blocks: Vec::with_capacity((1 << BUCKET_BITS) + 1),
             keys: Vec::new(),
@@ -372,7 +213,7 @@ impl<K: Key> Builder<K> {
         };
         // A start outside the family's space (no source yields one) is left out rather than
         // growing the block table.
-        let Ok(block) = usize::try_from(start >> (self.bits - BUCKET_BITS)) else {
+        let Ok(block) = usize::try_from(start >> (K::BITS - BUCKET_BITS)) else {
             return;
         };
         if block >= 1 << BUCKET_BITS {
@@ -389,15 +230,14 @@ impl<K: Key> Builder<K> {
         let count = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
         self.blocks.resize((1 << BUCKET_BITS) + 1, count);
         let (fine_of, fine) = self.fine_tables();
-        RangeTable {
-            bits: self.bits,
-            fine_of: fine_of.into_boxed_slice(),
-            fine: fine.into_boxed_slice(),
-            blocks: self.blocks.into_boxed_slice(),
-            keys: self.keys.into_boxed_slice(),
-            slots: self.slots.into_boxed_slice(),
-            width: self.width,
-        }
+        RangeTable::new(
+            self.width,
+            &self.blocks,
+            &fine_of,
+            fine,
+            &self.keys,
+            &self.slots,
+        )
     }
 }
 
@@ -408,7 +248,7 @@ impl<K: Key> Builder<K> {
     fn fine_tables(&self) -> (Vec<u32>, Vec<u32>) {
         let mut fine_of = Vec::new();
         let mut fine = Vec::new();
-        let block_shift = self.bits - BUCKET_BITS;
+        let block_shift = K::BITS - BUCKET_BITS;
         for (block, bounds) in self.blocks.windows(2).enumerate() {
             let (first, end) = (bounds[0] as usize, bounds[1] as usize);
             let Some(keys) = self.keys.get(first..end) else {
@@ -451,6 +291,7 @@ impl<K: Key> Builder<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipdata::range_table::Probe;
 
     /// A source given as its ranges, or `None` for one that keeps its own lookup.
     struct Given<'a>(Option<&'a [(u128, Slot)]>);
@@ -580,12 +421,92 @@ mod tests {
             probes.extend((0..20_000).map(|_| block | spread(next())));
             if v6 {
                 let (table, _) = build::<u128, _>(true, &[Given(Some(&ranges))]);
-                assert!(!table.fine.is_empty());
+                assert!(table.has_fine_tables());
                 probes.iter().for_each(|&a| check(&table, &starts, a));
             } else {
                 let (table, _) = build::<u16, _>(false, &[Given(Some(&ranges))]);
-                assert!(!table.fine.is_empty());
+                assert!(table.has_fine_tables());
                 probes.iter().for_each(|&a| check(&table, &starts, a));
+            }
+        }
+    }
+
+    /// Every source's slots for `address` through the table and through the batch steps name
+    /// the last of `starts` at or before it (each source `s` numbers its ranges from `s`).
+    fn check_all<K: Key>(table: &RangeTable<K>, starts: &[u128], address: u128) {
+        let range = starts.partition_point(|&s| s <= address) - 1;
+        let expected: Vec<u32> = (0..table_width(table))
+            .map(|source| Slot::data(range + source, 7).0)
+            .collect();
+        assert_eq!(table.slots(address), Some(&expected[..]), "{address:#x}");
+        let mut probe = Probe::new(address);
+        table.start(&probe);
+        table.find_block(&mut probe);
+        table.find_part(&mut probe);
+        table.find_group(&mut probe);
+        table.find_range(&mut probe);
+        assert_eq!(table.slots_of(&probe), Some(&expected[..]), "{address:#x}");
+    }
+
+    /// The starts once each (the table opens with an empty range at 0 before the sources'
+    /// first range there).
+    fn deduplicated(mut starts: Vec<u128>) -> Vec<u128> {
+        starts.dedup();
+        starts
+    }
+
+    fn table_width<K: Key>(table: &RangeTable<K>) -> usize {
+        table.slots(0).map_or(0, <[u32]>::len)
+    }
+
+    /// Blocks holding every number of ranges from none to a few hundred, one after another, so
+    /// groups of entries open at every offset from a block's first range; with one, three and
+    /// five sources (entries of 2 to 9 words, groups of 1 to 4 ranges), for IPv4 and IPv6. Each
+    /// range's start, the addresses either side of it, the blocks' first and last addresses and
+    /// the family's last address answer as the last range starting at or before them.
+    #[test]
+    fn every_block_size_and_group_offset_answers() {
+        for v6 in [false, true] {
+            let bits = if v6 { 128 } else { 32 };
+            let block = |b: u128| b << (bits - BUCKET_BITS);
+            let mut starts = vec![0u128];
+            let mut next_block = 1u128;
+            for count in (0..=20).chain([63, 64, 65, 200, 257, 300]) {
+                let first = block(next_block);
+                // Spread over the block, the first one at its very start every other time.
+                let step = (block(1) - 1) / (count as u128 + 1);
+                let skip = u128::from(count % 2 == 1);
+                starts.extend((0..count as u128).map(|i| first + (i + skip) * step));
+                next_block += 1;
+            }
+            let last = if v6 { u128::MAX } else { u128::from(u32::MAX) };
+            starts.push(last);
+            starts.sort_unstable();
+            starts.dedup();
+            let mut probes: Vec<u128> = starts
+                .iter()
+                .flat_map(|&s| [s, s.saturating_sub(1), s.saturating_add(1).min(last)])
+                .collect();
+            probes.extend((0..=next_block + 1).flat_map(|b| [block(b), block(b + 1) - 1]));
+            for width in [1, 3, 5] {
+                let sources: Vec<Vec<(u128, Slot)>> = (0..width)
+                    .map(|source| {
+                        (starts.iter().enumerate())
+                            .map(|(i, &start)| (start, Slot::data(i + source, 7)))
+                            .collect()
+                    })
+                    .collect();
+                let given: Vec<Given<'_>> = sources.iter().map(|s| Given(Some(s))).collect();
+                if v6 {
+                    let (table, _) = build::<u128, _>(true, &given);
+                    assert_eq!(deduplicated(table.starts()), starts);
+                    probes.iter().for_each(|&a| check_all(&table, &starts, a));
+                } else {
+                    let (table, _) = build::<u16, _>(false, &given);
+                    assert_eq!(deduplicated(table.starts()), starts);
+                    assert!(table.has_fine_tables());
+                    probes.iter().for_each(|&a| check_all(&table, &starts, a));
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ mod mmdb;
 pub mod packages;
 mod paths;
 mod prefetch;
+mod range_table;
 mod record;
 mod source;
 mod sri;
