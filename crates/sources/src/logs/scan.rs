@@ -434,6 +434,35 @@ mod tests {
     }
 
     #[test]
+    fn numbers_of_every_length_are_read_as_serde_json_reads_them() {
+        let digits = "31415926535897932384626433832795028841971";
+        let mut read = 0;
+        for whole in 1..24 {
+            for fraction in 0..26 {
+                for zeros in [0, 1, 7] {
+                    let mut text = digits[..whole].to_string();
+                    if fraction > 0 {
+                        text = format!("{text}.{}{}", "0".repeat(zeros), &digits[3..3 + fraction]);
+                    }
+                    for text in [text.clone(), format!("-{text}")] {
+                        let Some(number) = number(&text) else {
+                            continue;
+                        };
+                        read += 1;
+                        match (number, serde_number(&text).expect(&text)) {
+                            (Number::Float(a), Number::Float(b)) => {
+                                assert_eq!(a.to_bits(), b.to_bits(), "{text}")
+                            }
+                            (a, b) => assert_eq!(a, b, "{text}"),
+                        }
+                    }
+                }
+            }
+        }
+        assert!(read > 300, "{read}");
+    }
+
+    #[test]
     fn skipped_values_are_checked_as_serde_json_checks_them() {
         let valid = [
             r#"{"a":[1,-2.5e+3,{"b":null}],"c":"x\"\\\/\b\f\n\r\t\u00e9\ud800"}"#,
