@@ -12,8 +12,8 @@ const MAX_KEYS: usize = 64;
 const MAX_KEY_LENGTH: usize = 32;
 
 /// The keys of the last line read, in order, with what each is to ringfence. The lines of a log
-/// have the same keys in the same order, so a key is mostly known by comparing it with one name:
-/// reading the key and looking it up among the names was a fifth of reading a conn.log line.
+/// have the same keys in the same order, so a key is mostly known by comparing it with one name
+/// instead of being read and looked up among the names (the Zeek JSON benchmark ≈ 5 % faster).
 #[derive(Default)]
 pub(super) struct KeyOrder {
     keys: Vec<KnownKey>,
