@@ -46,6 +46,9 @@ mod answers;
 mod join;
 pub(crate) mod lines;
 mod pending;
+mod scan;
+#[cfg(test)]
+mod scan_variants;
 pub(crate) mod time;
 
 use crate::input::{EvidenceStream, MAX_KEPT_PROBLEMS, Problems};

@@ -151,6 +151,13 @@ pub(crate) struct Http<'a> {
 /// A JSON string, borrowed from the line unless an escape forced a copy.
 pub(crate) struct Text<'a>(Cow<'a, str>);
 
+impl<'a> Text<'a> {
+    /// A string without escapes, as it stands in the line.
+    pub(crate) fn borrowed(text: &'a str) -> Text<'a> {
+        Text(Cow::Borrowed(text))
+    }
+}
+
 /// Shown as the string itself, as problems quote values.
 impl fmt::Debug for Text<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

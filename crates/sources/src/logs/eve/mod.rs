@@ -19,6 +19,7 @@
 
 mod dns;
 mod event;
+mod event_scan;
 
 use super::address::parse_address;
 use super::answers::Answered;
@@ -100,8 +101,17 @@ pub fn read_set_with(
 fn first_timestamp(stream: &mut EvidenceStream) -> Option<Timestamp> {
     let head = stream.reader().fill_buf().ok()?;
     let line = std::str::from_utf8(first_line(head)).ok()?;
-    let event: Event<'_> = serde_json::from_str(line).ok()?;
+    let event = read_event(line).ok()?;
     iso8601(event.timestamp?.as_bytes())
+}
+
+/// Reads an event with the scanner when it is sure of the line (`event_scan`), else with
+/// serde_json; the event is the same either way.
+fn read_event(line: &str) -> Result<Event<'_>, serde_json::Error> {
+    match event_scan::event(line) {
+        Some(event) => Ok(event),
+        None => serde_json::from_str(line),
+    }
 }
 
 const READ_TYPES: [&str; 5] = ["flow", "dns", "tls", "http", "quic"];
@@ -156,7 +166,7 @@ impl EveReader {
                 reading.bad_record(at, "invalid EVE event: not UTF-8");
                 return;
             };
-            match serde_json::from_str::<Event<'_>>(line) {
+            match read_event(line) {
                 Ok(event) => self.event(event, reading, at, sink),
                 Err(error) => {
                     self.flush_v1(reading, sink);

@@ -9,6 +9,7 @@
 //! fields of a record's own log must have the right type.
 
 use super::field::{LogField, NAMES};
+use super::json_scan::KeyOrder;
 use super::loose::{Loose, LooseSeed, NestedId, NestedIdSeed, Owned};
 use super::record::{
     ConnRecord, DnsRecord, LogPath, Record, asks_for_addresses, flow_key, min_ttl, tcp_state,
@@ -37,17 +38,17 @@ const HTTP_MARKERS: u8 = 0b1100;
 
 /// What a key of a record is to ringfence.
 #[derive(Clone, Copy)]
-enum Field {
+pub(super) enum Field {
     Value(LogField),
     /// The nested `"id"` object.
     Id,
     /// An index into [`MARKERS`].
-    Marker(usize),
+    Marker(u8),
     Unknown,
 }
 
 impl Field {
-    fn of(name: &str) -> Field {
+    pub(super) fn of(name: &str) -> Field {
         if let Some(key) = LogField::of(name.as_bytes()) {
             return Field::Value(key);
         }
@@ -62,11 +63,14 @@ impl Field {
     }
 
     /// The field's bit in the set of fields already read (for duplicates), and its name.
-    fn bit_and_name(self) -> Option<(u64, &'static str)> {
+    pub(super) fn bit_and_name(self) -> Option<(u64, &'static str)> {
         let (index, name) = match self {
             Field::Value(key) => (key as usize, NAMES.get(key as usize)),
             Field::Id => (NAMES.len(), Some(&"id")),
-            Field::Marker(i) => (NAMES.len() + 1 + i, MARKERS.get(i)),
+            Field::Marker(i) => (
+                NAMES.len() + 1 + usize::from(i),
+                MARKERS.get(usize::from(i)),
+            ),
             Field::Unknown => return None,
         };
         Some((1u64 << index, name.copied().unwrap_or("?")))
@@ -97,18 +101,29 @@ impl Visitor<'_> for FieldSeed {
 /// The values of the keys of every log ringfence reads; others are skipped unread. Each key may
 /// appear once: a second one is an error, as serde's derived readers make it.
 #[derive(Default)]
-struct JsonRecord<'a> {
+pub(super) struct JsonRecord<'a> {
     /// By [`LogField`]; absent and `null` are both `Loose::Other`.
-    values: [Loose<'a>; NAMES.len()],
-    id: NestedId<'a>,
+    pub(super) values: [Loose<'a>; NAMES.len()],
+    pub(super) id: NestedId<'a>,
     /// Bits of [`MARKERS`] present.
-    markers: u8,
-    owned: Owned<'a>,
+    pub(super) markers: u8,
+    pub(super) owned: Owned<'a>,
 }
 
 impl<'a> JsonRecord<'a> {
-    /// Reads a line into a record (filled in place: it is too large to move around cheaply).
-    fn read(&mut self, line: &'a str) -> Result<(), serde_json::Error> {
+    /// Reads a line into an empty record (filled in place: it is too large to move around
+    /// cheaply): with the scanner when it is sure of the line (`json_scan`), else with serde_json.
+    /// The record is the same either way.
+    fn fill(&mut self, line: &'a str, keys: &mut KeyOrder) -> Result<(), serde_json::Error> {
+        if self.scan(line, keys).is_some() {
+            return Ok(());
+        }
+        *self = JsonRecord::default();
+        self.read(line)
+    }
+
+    /// Reads a line into an empty record with serde_json.
+    pub(super) fn read(&mut self, line: &'a str) -> Result<(), serde_json::Error> {
         let mut deserializer = serde_json::Deserializer::from_str(line);
         RecordSeed(self).deserialize(&mut deserializer)?;
         // As `serde_json::from_str`: nothing but whitespace may follow.
@@ -170,14 +185,19 @@ impl<'de> Visitor<'de> for RecordSeed<'_, 'de> {
     }
 }
 
-/// Reads one JSON line; `hint` is the log the file name suggests.
-pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
+/// Reads one JSON line; `hint` is the log the file name suggests, `keys` those of the lines before.
+pub(crate) fn record<'l>(
+    line: &'l [u8],
+    hint: LogPath,
+    keys: &mut KeyOrder,
+) -> Result<Record<'l>, String> {
     // JSON is UTF-8 (RFC 8259): checked once for the whole line, not string by string
     // (simdutf8: the same verdict as the standard library's check, several times faster).
     let line =
         simdutf8::basic::from_utf8(line).map_err(|_| "invalid JSON: not UTF-8".to_string())?;
     let mut json = JsonRecord::default();
-    json.read(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    json.fill(line, keys)
+        .map_err(|e| format!("invalid JSON: {e}"))?;
     match json.path_of(hint) {
         LogPath::Conn => json.conn(),
         LogPath::Dns => json.dns(),
@@ -202,7 +222,7 @@ pub(crate) fn record(line: &[u8], hint: LogPath) -> Result<Record<'_>, String> {
 pub(crate) fn path_of_line(line: &[u8], hint: LogPath) -> Option<LogPath> {
     let line = std::str::from_utf8(line).ok()?;
     let mut json = JsonRecord::default();
-    json.read(line).ok()?;
+    json.fill(line, &mut KeyOrder::default()).ok()?;
     Some(json.path_of(hint))
 }
 
@@ -423,7 +443,8 @@ mod tests {
         let flat = br#"{"ts":1300475167.096535,"uid":"C1","id.orig_h":"10.0.0.1","id.orig_p":5353,"id.resp_h":"224.0.0.251","id.resp_p":5353,"proto":"udp","duration":0.5,"orig_ip_bytes":73,"orig_pkts":1,"conn_state":"S0","extra":{"x":[1,2]}}"#;
         let nested = br#"{"ts":"2011-03-18T19:06:07.096535Z","uid":"C1","id":{"orig_h":"10.0.0.1","orig_p":5353,"resp_h":"224.0.0.251","resp_p":5353},"proto":"udp","duration":0.5,"orig_ip_bytes":73,"orig_pkts":1,"conn_state":"S0"}"#;
         for line in [&flat[..], &nested[..]] {
-            let Ok(Record::Conn(conn)) = record(line, LogPath::Other) else {
+            let Ok(Record::Conn(conn)) = record(line, LogPath::Other, &mut KeyOrder::default())
+            else {
                 panic!("not a conn record: {}", String::from_utf8_lossy(line));
             };
             assert_eq!(conn.ts, 1_300_475_167_096_535_000);
@@ -442,7 +463,10 @@ mod tests {
             br#"{"_path":"weird","ts":[1],"query":{"a":1}}"#,
         ] {
             assert!(
-                matches!(record(line, LogPath::Other), Ok(Record::Other)),
+                matches!(
+                    record(line, LogPath::Other, &mut KeyOrder::default()),
+                    Ok(Record::Other)
+                ),
                 "{}",
                 String::from_utf8_lossy(line)
             );
@@ -452,13 +476,13 @@ mod tests {
     #[test]
     fn dns_ssl_quic_and_http_records_are_told_apart() {
         let dns = br#"{"ts":10.0,"uid":"C2","query":"Meta.wikimedia.org","qtype":1,"qtype_name":"A","rtt":0.25,"answers":["text.wikimedia.org","208.80.152.2"],"TTLs":[723.0,2141.0]}"#;
-        let Ok(Record::Dns(d)) = record(dns, LogPath::Other) else {
+        let Ok(Record::Dns(d)) = record(dns, LogPath::Other, &mut KeyOrder::default()) else {
             panic!("not dns")
         };
         assert_eq!(d.answered, 10_250_000_000);
         assert_eq!(d.answers, ["text.wikimedia.org", "208.80.152.2"]);
         assert_eq!(d.min_ttl, Some(723));
-        let names = |line: &[u8]| match record(line, LogPath::Other) {
+        let names = |line: &[u8]| match record(line, LogPath::Other, &mut KeyOrder::default()) {
             Ok(Record::Names { uid, names }) => {
                 format!(
                     "{uid} {:?}",
@@ -490,7 +514,7 @@ mod tests {
             (br#"{"ts":1.0,"proto":"tcp","conn_state":"SF""#, "invalid JSON"),
         ];
         for (line, expected) in cases {
-            match record(line, LogPath::Other) {
+            match record(line, LogPath::Other, &mut KeyOrder::default()) {
                 Err(e) => assert!(e.starts_with(expected), "{e}"),
                 Ok(_) => panic!("read: {}", String::from_utf8_lossy(line)),
             }

@@ -62,6 +62,12 @@ impl<'a> Owned<'a> {
         self.take_string(value).filter(|text| !text.is_empty())
     }
 
+    /// Keeps the items of a list: the value that refers to them.
+    pub(super) fn push_list(&mut self, items: Vec<Loose<'a>>) -> Loose<'a> {
+        self.lists.push(items);
+        Loose::List(self.lists.len() - 1)
+    }
+
     /// The items of a list value.
     pub(super) fn list(&self, value: Loose<'a>) -> Option<&[Loose<'a>]> {
         match value {
@@ -161,8 +167,7 @@ impl<'de> Visitor<'de> for LooseSeed<'_, 'de> {
         })? {
             items.push(item);
         }
-        self.owned.lists.push(items);
-        Ok(Loose::List(self.owned.lists.len() - 1))
+        Ok(self.owned.push_list(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}

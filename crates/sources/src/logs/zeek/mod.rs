@@ -22,6 +22,7 @@
 
 mod field;
 mod json;
+mod json_scan;
 mod loose;
 mod record;
 mod tsv;
@@ -170,11 +171,12 @@ impl ZeekJoin {
     ) -> Reading {
         let hint = LogPath::from_file_name(stream.label());
         let mut tsv = TsvState::new(hint);
+        let mut keys = json_scan::KeyOrder::default();
         let mut reading = Reading::new(stream);
         reading.lines(stream, self.options.max_line, |reading, at, line| {
             let is_record = !line.is_empty() && !line.starts_with(b"#");
             let parsed = if line.starts_with(b"{") && !tsv.has_columns() {
-                json::record(line, hint).map(Some)
+                json::record(line, hint, &mut keys).map(Some)
             } else {
                 tsv.line(line).map(|parsed| match parsed {
                     TsvLine::Header => None,
