@@ -428,14 +428,7 @@ mod tests {
         assert_index_agrees(&intel, &boundaries(&intel, step), "boundaries");
         assert!(intel.lookup_errors().iter().all(|(_, n)| *n == 0));
         // Many at a time: the same answers, in order, a partial last batch included.
-        let addresses = random_addresses(1_000 + ENRICH_BATCH / 2, 3);
-        let mut many = Vec::new();
-        intel.enrich_many(&addresses, &mut many);
-        let one_by_one: Vec<Answer<'_>> = addresses
-            .iter()
-            .flat_map(|&a| intel.enrich(a).answers().collect::<Vec<_>>())
-            .collect();
-        assert_eq!(many, one_by_one);
+        assert_many_agrees_with_one_by_one(&intel, &random_addresses(1_000 + ENRICH_BATCH / 2, 3));
         // The real example: two sources disagree on 77.74.181.1.
         let d = intel.lookup_uncached("77.74.181.1".parse().unwrap());
         assert_eq!(d.answers.len(), 3);
@@ -509,8 +502,13 @@ mod tests {
         let intel = IpIntel::from_opened(opened).unwrap();
         let mut addresses = boundaries(&intel, 1);
         addresses.extend(random_addresses(3_000 + ENRICH_BATCH / 3, 11));
+        assert_many_agrees_with_one_by_one(&intel, &addresses);
+    }
+
+    /// `enrich_many` gives every source's answer for each address, exactly as `enrich` does.
+    fn assert_many_agrees_with_one_by_one(intel: &IpIntel, addresses: &[IpAddr]) {
         let mut many = Vec::new();
-        intel.enrich_many(&addresses, &mut many);
+        intel.enrich_many(addresses, &mut many);
         let one_by_one: Vec<Answer<'_>> = addresses
             .iter()
             .flat_map(|&a| intel.enrich(a).answers().collect::<Vec<_>>())
