@@ -10,9 +10,7 @@ use crate::logs::scan::Scanner;
 /// Reads one event, or `None` when serde_json must.
 pub(super) fn event(line: &str) -> Option<Event<'_>> {
     let mut scanner = Scanner::new(line);
-    let mut event = Event::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    let event = structure(&mut scanner, |event: &mut Event<'_>, seen, scanner, key| {
         match key {
             "event_type" => event.event_type = seen.once(0, text(scanner))?,
             "timestamp" => event.timestamp = seen.once(1, text(scanner))?,
@@ -90,17 +88,24 @@ fn list<'a, T>(
     Some(items)
 }
 
-/// The start of a struct: serde's derived readers also take a list of its fields in order, which
-/// is left to serde_json.
-fn is_object(scanner: &mut Scanner<'_>) -> Option<()> {
-    (scanner.peek_token()? == b'{').then_some(())
+/// A struct, read from an object: `field` reads the value of each key it knows into the struct
+/// (numbering the key for [`Seen`]) and skips the others. Serde's derived readers also take a
+/// list of the fields in order, which is left to serde_json.
+fn structure<'a, T: Default>(
+    scanner: &mut Scanner<'a>,
+    mut field: impl FnMut(&mut T, &mut Seen, &mut Scanner<'a>, &'a str) -> Option<()>,
+) -> Option<T> {
+    if scanner.peek_token()? != b'{' {
+        return None;
+    }
+    let mut value = T::default();
+    let mut seen = Seen::default();
+    scanner.object(|scanner, key| field(&mut value, &mut seen, scanner, key))?;
+    Some(value)
 }
 
 fn flow<'a>(scanner: &mut Scanner<'a>) -> Option<Flow<'a>> {
-    is_object(scanner)?;
-    let mut flow = Flow::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |flow: &mut Flow<'a>, seen, scanner, key| {
         match key {
             "pkts_toserver" => flow.pkts_toserver = seen.once(0, scanner.unsigned())?,
             "pkts_toclient" => flow.pkts_toclient = seen.once(1, scanner.unsigned())?,
@@ -111,30 +116,22 @@ fn flow<'a>(scanner: &mut Scanner<'a>) -> Option<Flow<'a>> {
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(flow)
+    })
 }
 
 fn tcp<'a>(scanner: &mut Scanner<'a>) -> Option<Tcp<'a>> {
-    is_object(scanner)?;
-    let mut tcp = Tcp::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |tcp: &mut Tcp<'a>, seen, scanner, key| {
         match key {
             "tcp_flags_ts" => tcp.tcp_flags_ts = seen.once(0, text(scanner))?,
             "tcp_flags_tc" => tcp.tcp_flags_tc = seen.once(1, text(scanner))?,
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(tcp)
+    })
 }
 
 fn dns<'a>(scanner: &mut Scanner<'a>) -> Option<Dns<'a>> {
-    is_object(scanner)?;
-    let mut dns = Dns::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |dns: &mut Dns<'a>, seen, scanner, key| {
         match key {
             "version" => dns.version = seen.once(0, unsigned(scanner))?,
             "type" => dns.kind = seen.once(1, text(scanner))?,
@@ -155,29 +152,21 @@ fn dns<'a>(scanner: &mut Scanner<'a>) -> Option<Dns<'a>> {
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(dns)
+    })
 }
 
 fn dns_query<'a>(scanner: &mut Scanner<'a>) -> Option<DnsQuery<'a>> {
-    is_object(scanner)?;
-    let mut query = DnsQuery::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |query: &mut DnsQuery<'a>, seen, scanner, key| {
         match key {
             "rrname" => query.rrname = seen.once(0, text(scanner))?,
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(query)
+    })
 }
 
 fn dns_answer<'a>(scanner: &mut Scanner<'a>) -> Option<DnsAnswer<'a>> {
-    is_object(scanner)?;
-    let mut answer = DnsAnswer::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |answer: &mut DnsAnswer<'a>, seen, scanner, key| {
         match key {
             "rrname" => answer.rrname = seen.once(0, text(scanner))?,
             "rrtype" => answer.rrtype = seen.once(1, text(scanner))?,
@@ -186,16 +175,12 @@ fn dns_answer<'a>(scanner: &mut Scanner<'a>) -> Option<DnsAnswer<'a>> {
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(answer)
+    })
 }
 
 fn grouped<'a>(scanner: &mut Scanner<'a>) -> Option<Grouped<'a>> {
-    is_object(scanner)?;
-    let mut grouped = Grouped::default();
-    let mut seen = Seen::default();
     let string = |scanner: &mut Scanner<'a>| scanner.string().map(Text::borrowed);
-    scanner.object(|scanner, key| {
+    structure(scanner, |grouped: &mut Grouped<'a>, seen, scanner, key| {
         match key {
             "A" => grouped.a = seen.once(0, list(scanner, string))?,
             "AAAA" => grouped.aaaa = seen.once(1, list(scanner, string))?,
@@ -203,29 +188,21 @@ fn grouped<'a>(scanner: &mut Scanner<'a>) -> Option<Grouped<'a>> {
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(grouped)
+    })
 }
 
 fn server_name<'a>(scanner: &mut Scanner<'a>) -> Option<ServerName<'a>> {
-    is_object(scanner)?;
-    let mut name = ServerName::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |name: &mut ServerName<'a>, seen, scanner, key| {
         match key {
             "sni" => name.sni = seen.once(0, text(scanner))?,
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(name)
+    })
 }
 
 fn http<'a>(scanner: &mut Scanner<'a>) -> Option<Http<'a>> {
-    is_object(scanner)?;
-    let mut http = Http::default();
-    let mut seen = Seen::default();
-    scanner.object(|scanner, key| {
+    structure(scanner, |http: &mut Http<'a>, seen, scanner, key| {
         match key {
             "hostname" => http.hostname = seen.once(0, text(scanner))?,
             "http_method" => http.http_method = seen.once(1, text(scanner))?,
@@ -233,8 +210,7 @@ fn http<'a>(scanner: &mut Scanner<'a>) -> Option<Http<'a>> {
             _ => scanner.skip()?,
         }
         Some(())
-    })?;
-    Some(http)
+    })
 }
 
 #[cfg(test)]
