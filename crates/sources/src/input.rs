@@ -91,9 +91,10 @@ impl EvidenceStream {
         match &mut *self.body {
             Body::Plain(raw) => raw.next_bytes(n),
             Body::Gzip { decoder, gathered } => {
-                gathered.resize(n.min(crate::raw_digest::BLOCK_BYTES), 0);
-                let read = read_full(decoder, gathered)?;
-                Ok(gathered.get(..read).unwrap_or_default())
+                gathered.clear();
+                let n = n.min(crate::raw_digest::BLOCK_BYTES) as u64;
+                decoder.take(n).read_to_end(gathered)?;
+                Ok(gathered)
             }
         }
     }
@@ -129,23 +130,6 @@ impl EvidenceStream {
         };
         (evidence, self.problems)
     }
-}
-
-/// Reads until `buffer` is full or the input ends; returns the bytes read.
-fn read_full(reader: &mut dyn Read, buffer: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while let Some(rest) = buffer.get_mut(filled..) {
-        if rest.is_empty() {
-            break;
-        }
-        match reader.read(rest) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// Unreadable records of one input: the first [`MAX_KEPT_PROBLEMS`] in input order, and a count
